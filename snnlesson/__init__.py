@@ -1,0 +1,55 @@
+"""snnlesson: the models behind a hands-on course on spiking neural networks.
+
+One module per concept (``lif``, ``hebbian``, ``encoding``, ``dvs``, ``stdp``,
+``spikeprop``, ``bptt``, ``rsnn``), plus ``data`` (MNIST and moving digits),
+``plot`` (rasters and traces), ``widgets`` (the lessons' explorers),
+``checks`` (exercise checkers) and ``bench`` (``python -m snnlesson.bench``).
+"""
+
+from __future__ import annotations
+
+import random
+
+__version__ = "0.1.0"
+
+__all__ = ["seed_everything", "environment_report", "__version__"]
+
+
+def seed_everything(seed: int = 0):
+    """Seed Python, NumPy and torch, and return a ``torch.Generator`` seeded the same.
+
+    Notebooks call this once at the top; functions that draw random numbers
+    also take their own ``generator`` or ``seed``.
+    """
+    import numpy as np
+    import torch
+
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an integer, got {seed!r}")
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+def environment_report() -> dict:
+    """Versions of the course's libraries and the compute device, for the start-here check."""
+    import platform
+    from importlib import metadata
+
+    import torch
+
+    versions = {"python": platform.python_version()}
+    for name in ("snnlesson", "torch", "torchvision", "snntorch", "numpy", "matplotlib",
+                 "ipywidgets", "tqdm"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "missing"
+    if torch.cuda.is_available():
+        device = f"cuda ({torch.cuda.get_device_name(0)})"
+    else:
+        device = "cpu"
+    versions["device"] = device
+    versions["torch threads"] = str(torch.get_num_threads())
+    return versions

@@ -1,0 +1,14 @@
+"""Test-wide settings.
+
+The notebooks under nbval and the unit tests use the offline MNIST subset
+(``SNNLESSON_MNIST_SOURCE=offline``) unless the caller sets the variable, so
+that saved notebook outputs are the same on every machine, with or without a
+cached full MNIST. nbval's kernels inherit this environment.
+"""
+
+import os
+
+os.environ.setdefault("SNNLESSON_MNIST_SOURCE", "offline")
+os.environ.setdefault("PYTHONHASHSEED", "0")
+# Widgets and tqdm in the kernels: no colour codes in saved text outputs.
+os.environ.setdefault("NO_COLOR", "1")
