@@ -1,4 +1,8 @@
-"""Test-wide settings.
+"""Test-wide settings for both the unit tests (tests/) and the notebooks (nbval).
+
+It sits at the top level because pytest reads a conftest.py only from the
+folders of the paths it collects and their parents: here it applies to
+`pytest`, `pytest tests/...` and `pytest notebooks/...` alike.
 
 The notebooks under nbval and the unit tests use the offline MNIST subset
 (``SNNLESSON_MNIST_SOURCE=offline``) unless the caller sets the variable, so
