@@ -91,7 +91,9 @@ def main(argv: list[str]) -> int:
     if command == "setup":
         return 0
     if command == "lab":
-        return run(PYTHON, "-m", "jupyterlab", "notebooks/00_start_here.ipynb", *rest)
+        # Containers often run as root, which JupyterLab refuses without this flag.
+        as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+        return run(PYTHON, "-m", "jupyterlab", "notebooks/00_start_here.ipynb", *as_root, *rest)
     if command == "test":
         # pytest's configuration (pyproject.toml) adds --nbval over notebooks/.
         return run(PYTHON, "-m", "pytest", *rest)

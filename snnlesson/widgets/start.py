@@ -30,7 +30,8 @@ def digit_raster_explorer(image: torch.Tensor, *, seed: int = 0, num_steps: int 
     ax_img.set_title("input digit (intensity 0-1)")
     ax_img.set_xticks([])
     ax_img.set_yticks([])
-    points = raster(torch.zeros(200, 784), ax=ax_raster, ylabel="pixel index (row-major)")
+    points = raster(torch.zeros(200, 784), ax=ax_raster, ylabel="pixel index (row-major)",
+                    title="spikes")  # a title now, so tight_layout leaves room for the real one
     fig.tight_layout()
 
     def update(num_steps: int, gain: float) -> str:
