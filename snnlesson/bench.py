@@ -17,6 +17,9 @@ import time
 
 BENCHMARKS = {
     "data": "snnlesson.bench:bench_data",
+    "bptt": "snnlesson.bptt:bench",
+    "lif_explorer": "snnlesson.widgets.lif:bench_explorer",
+    "encoding": "snnlesson.widgets.encoding:bench_encoding",
     # lesson benchmarks register here: "name": "snnlesson.module:function"
 }
 

@@ -1,0 +1,380 @@
+"""The leaky integrate-and-fire (LIF) neuron as an RC circuit, in continuous time (seconds).
+
+A membrane is a capacitor ``C`` in parallel with a leak resistor ``R``. With the
+membrane time constant :math:`\\tau_m = RC` the potential obeys
+
+.. math::
+
+    \\tau_m \\frac{dV}{dt} = -(V - E_m) + R\\,I(t),
+
+an input spike at time :math:`t_k` with weight :math:`w_k` adds :math:`w_k` to
+``V`` instantly, and when ``V`` reaches the threshold the neuron emits a spike,
+resets to ``v_reset`` and stays there for the refractory period.
+
+For a current that is constant on an interval the equation has the exact solution
+
+.. math::
+
+    V(t_0 + h) = V_\\infty + (V(t_0) - V_\\infty)\\, e^{-h/\\tau_m}, \\qquad V_\\infty = E_m + R I,
+
+which :func:`exact_step` computes and :func:`simulate` uses between events;
+:func:`euler_step` is the forward-Euler step it is compared against.
+The "decay rate" of the lesson is :math:`1/\\tau_m` (per second): without
+input, ``V - E_m`` shrinks by the factor :math:`e^{-t/\\tau_m}` in ``t`` seconds.
+
+Everything here takes and returns seconds and NumPy arrays (a single neuron's
+event-driven simulator is clearer in NumPy; the discrete, batched model in
+:mod:`snnlesson.lif_discrete` is in torch).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+__all__ = ["LIFParams", "LIFResult", "simulate", "exact_step", "euler_step",
+           "time_to_first_spike", "firing_rate", "rheobase", "simulated_firing_rate",
+           "poisson_bursts"]
+
+_MAX_GRID_POINTS = 10_000_000
+_MAX_SPIKES = 1_000_000
+
+
+def _check_real(name: str, value, *, positive=False, nonnegative=False) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if positive and value <= 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+    if nonnegative and value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class LIFParams:
+    """Parameters of one LIF neuron, validated on construction (times in seconds).
+
+    tau_m : membrane time constant R*C (s), > 0. The decay rate is 1/tau_m (1/s).
+    threshold : potential at which the neuron fires; must be above ``v_reset``.
+    v_rest : resting potential E_m, where V relaxes without input.
+    v_reset : potential right after a spike.
+    resistance : membrane resistance R = 1/g_leak, > 0 (turns a current into a potential).
+    refractory : time after a spike during which V is held at ``v_reset`` and inputs are ignored (s), >= 0.
+    """
+
+    tau_m: float = 0.02
+    threshold: float = 1.0
+    v_rest: float = 0.0
+    v_reset: float = 0.0
+    resistance: float = 1.0
+    refractory: float = 0.0
+
+    def __post_init__(self):
+        for name in ("threshold", "v_rest", "v_reset"):
+            object.__setattr__(self, name, _check_real(name, getattr(self, name)))
+        object.__setattr__(self, "tau_m", _check_real("tau_m", self.tau_m, positive=True))
+        object.__setattr__(self, "resistance", _check_real("resistance", self.resistance, positive=True))
+        object.__setattr__(self, "refractory", _check_real("refractory", self.refractory, nonnegative=True))
+        if self.threshold <= self.v_reset:
+            raise ValueError(f"threshold ({self.threshold!r}) must be above v_reset ({self.v_reset!r}), "
+                             "otherwise the neuron would fire again at once after every reset")
+
+    @property
+    def decay_rate(self) -> float:
+        """1/tau_m, in 1/s: the rate at which V - v_rest decays without input."""
+        return 1.0 / self.tau_m
+
+
+class LIFResult(NamedTuple):
+    """Output of :func:`simulate`: ``t`` (s) and ``v`` on the grid, ``spike_times`` (s)."""
+
+    t: np.ndarray
+    v: np.ndarray
+    spike_times: np.ndarray
+
+
+def exact_step(v, current, dt, params: LIFParams):
+    """Exact solution after ``dt`` seconds with a constant ``current``:
+    V(t+dt) = V_inf + (V(t) - V_inf) exp(-dt/tau_m), V_inf = v_rest + R I."""
+    v_inf = params.v_rest + params.resistance * current
+    return v_inf + (v - v_inf) * np.exp(-dt / params.tau_m)
+
+
+def euler_step(v, current, dt, params: LIFParams):
+    """One forward-Euler step: V(t+dt) = V(t) + dt/tau_m * (-(V(t) - v_rest) + R I(t))."""
+    return v + dt / params.tau_m * (-(v - params.v_rest) + params.resistance * current)
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def _current_on_grid(current, t: np.ndarray) -> np.ndarray:
+    """The current as one value per grid point; value k holds on [t_k, t_{k+1})."""
+    if current is None:
+        return np.zeros_like(t)
+    if callable(current):
+        try:  # a vectorised function of time (np.sin, lambdas over arrays) ...
+            values = np.asarray(current(t), dtype=float)
+            values = np.broadcast_to(values, t.shape).copy()
+        except (TypeError, ValueError):  # ... or one that only takes a number (math.sin)
+            values = np.array([float(current(float(tk))) for tk in t])
+    elif isinstance(current, numbers.Real) and not isinstance(current, bool):
+        values = np.full_like(t, float(current))
+    else:
+        values = np.asarray(current, dtype=float)
+        if values.shape != t.shape:
+            raise ValueError(f"current must be a number, a function of time or an array with one value "
+                             f"per grid point (shape {t.shape}), got shape {values.shape}")
+    if not np.all(np.isfinite(values)):
+        raise ValueError("current must be finite everywhere, got NaN or infinity")
+    return values
+
+
+def _input_events(input_spikes, weights, t_stop: float) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted input spike times (s) and their weights."""
+    if input_spikes is None:
+        if weights is not None:
+            raise ValueError("weights were given without input_spikes")
+        return np.zeros(0), np.zeros(0)
+    times = np.asarray(input_spikes, dtype=float).reshape(-1)
+    if not np.all(np.isfinite(times)) or np.any(times < 0) or np.any(times > t_stop):
+        raise ValueError(f"input_spikes must be finite times in [0, t_stop={t_stop}] s")
+    w = np.ones_like(times) if weights is None else np.asarray(weights, dtype=float)
+    w = np.broadcast_to(w, times.shape) if w.ndim == 0 else w.reshape(-1)
+    if w.shape != times.shape:
+        raise ValueError(f"weights must be a number or one value per input spike ({times.size}), "
+                         f"got {w.size} values")
+    if not np.all(np.isfinite(w)):
+        raise ValueError("weights must be finite, got NaN or infinity")
+    order = np.argsort(times, kind="stable")
+    return times[order], np.array(w[order], dtype=float)
+
+
+# ------------------------------------------------------------------------ simulators
+
+
+def simulate(params: LIFParams, t_stop: float, dt: float, *, current=None, input_spikes=None,
+             weights=None, method: str = "exact") -> LIFResult:
+    """Simulate one LIF neuron from V = v_rest for ``t_stop`` seconds; ``v`` is recorded every ``dt`` s.
+
+    Model: tau_m dV/dt = -(V - v_rest) + R I(t); an input spike at t_k adds ``weights[k]``
+    to V; reaching ``threshold`` emits a spike, sets V = v_reset and holds it there
+    (ignoring inputs) for ``params.refractory`` seconds.
+
+    Parameters
+    ----------
+    params : :class:`LIFParams`
+    t_stop, dt : duration and grid step (s); the grid is ``t = dt * arange(num_steps + 1)``
+        with ``num_steps = floor(t_stop / dt)``.
+    current : None (zero), a number, an array with one value per grid point, or a function of
+        time (s). The current is piecewise constant: value k holds on [t_k, t_{k+1}); a function
+        is evaluated at each interval's start t_k and held constant over that interval.
+    input_spikes : times (s) of input spikes in [0, t_stop], in any order (spikes after the last
+        grid point, when t_stop is not a multiple of dt, have no effect).
+    weights : a number or one number per input spike (default 1.0): the jump they add to V.
+    method : ``"exact"`` integrates the linear ODE exactly between events (grid points, input
+        spikes, threshold crossings) and solves for each crossing time in closed form,
+        t* = t0 + tau_m ln((V_inf - V0) / (V_inf - threshold)), so spike times are not rounded
+        to the grid. ``"euler"`` is forward Euler on the grid: input spikes in (t_k, t_{k+1}]
+        are added at t_{k+1}; at the first grid point t_{k+1} where V >= threshold the neuron
+        resets, and the spike time is placed by linear interpolation of V between t_k and t_{k+1}
+        (without it the spike time would carry an extra rounding error of up to dt).
+
+    Returns
+    -------
+    :class:`LIFResult` with NumPy arrays ``t`` (s), ``v`` (V(t_k), after any jump, spike and
+    reset at t_k) and ``spike_times`` (s).
+    """
+    if not isinstance(params, LIFParams):
+        raise TypeError(f"params must be an LIFParams, got {type(params).__name__}")
+    t_stop = _check_real("t_stop", t_stop, positive=True)
+    dt = _check_real("dt", dt, positive=True)
+    if dt > t_stop:
+        raise ValueError(f"dt ({dt!r} s) must not exceed t_stop ({t_stop!r} s)")
+    num_steps = int(math.floor(t_stop / dt + 1e-9))
+    if num_steps + 1 > _MAX_GRID_POINTS:
+        raise ValueError(f"t_stop / dt = {num_steps} steps is too many (at most {_MAX_GRID_POINTS - 1}); "
+                         "increase dt")
+    if method not in ("exact", "euler"):
+        raise ValueError(f"method must be 'exact' or 'euler', got {method!r}")
+    t = dt * np.arange(num_steps + 1)
+    i_grid = _current_on_grid(current, t)
+    in_times, in_weights = _input_events(input_spikes, weights, t_stop)
+    run = _simulate_exact if method == "exact" else _simulate_euler
+    v, spikes = run(params, t, i_grid, in_times, in_weights)
+    return LIFResult(t, v, np.asarray(spikes, dtype=float))
+
+
+def _too_many_spikes():
+    return ValueError(f"the neuron fired more than {_MAX_SPIKES} spikes; the current or weights are "
+                      "too large for this refractory period (give a refractory period or a smaller current)")
+
+
+def _simulate_exact(p: LIFParams, t, i_grid, in_times, in_weights):
+    """Event-driven exact integration: a loop over grid intervals and the events inside them."""
+    tau, thr, v_reset = p.tau_m, p.threshold, p.v_reset
+    v = p.v_rest
+    t_now, refractory_until = 0.0, -math.inf
+    spikes: list[float] = []
+    j, num_inputs = 0, len(in_times)
+
+    def fire(at):
+        nonlocal v, refractory_until
+        spikes.append(at)
+        if len(spikes) > _MAX_SPIKES:
+            raise _too_many_spikes()
+        v, refractory_until = v_reset, at + p.refractory
+
+    def relax(until, v_inf):
+        """Advance V from t_now to ``until`` with V_inf fixed, emitting every crossing on the way."""
+        nonlocal v, t_now
+        while t_now < until:
+            if t_now < refractory_until:  # held at v_reset
+                t_now, v = min(refractory_until, until), v_reset
+            elif v >= thr:  # (only at the start, if v_rest >= threshold)
+                fire(t_now)
+            elif v_inf > thr and (t_cross := t_now + tau * math.log((v_inf - v) / (v_inf - thr))) <= until:
+                t_now = t_cross
+                fire(t_cross)
+            else:
+                v = v_inf + (v - v_inf) * math.exp(-(until - t_now) / tau)
+                t_now = until
+
+    def receive_inputs_at(time):
+        """Apply every input spike at ``time``; fire if V reaches threshold."""
+        nonlocal v, j
+        while j < num_inputs and in_times[j] <= time:
+            if time >= refractory_until:
+                v += in_weights[j]
+                if v >= thr:
+                    fire(time)
+            j += 1
+
+    receive_inputs_at(0.0)
+    if v >= thr and t_now >= refractory_until:  # resting above threshold
+        fire(0.0)
+    v_out = [v]
+    v_inf_grid = (p.v_rest + p.resistance * i_grid).tolist()  # V_inf on each interval
+    for t_next, v_inf in zip(t[1:].tolist(), v_inf_grid):
+        while j < num_inputs and in_times[j] <= t_next:
+            relax(in_times[j], v_inf)
+            receive_inputs_at(in_times[j])
+        relax(t_next, v_inf)
+        v_out.append(v)
+    return np.array(v_out), spikes
+
+
+def _simulate_euler(p: LIFParams, t, i_grid, in_times, in_weights):
+    """Forward Euler on the grid: V_{k+1} = V_k + dt/tau_m (-(V_k - v_rest) + R I_k) + inputs."""
+    dt = float(t[1] - t[0]) if len(t) > 1 else 0.0
+    # total input weight arriving in (t_k, t_{k+1}] is added at step k+1 (spikes at 0 at step 0)
+    bins = np.ceil(np.round(in_times / dt, 9)).astype(int) if dt > 0 else np.zeros(len(in_times), int)
+    jumps = np.bincount(bins, weights=in_weights, minlength=len(t))
+    spikes: list[float] = []
+    refractory_until = -math.inf
+    eps = 1e-9 * dt
+    v = p.v_rest + jumps[0]
+    if v >= p.threshold:
+        spikes.append(0.0)
+        v, refractory_until = p.v_reset, p.refractory
+    v_out = [v]
+    for t_now, t_next, i_now, jump in zip(t[:-1].tolist(), t[1:].tolist(), i_grid.tolist(), jumps[1:].tolist()):
+        if t_next < refractory_until - eps:
+            v_next = p.v_reset
+        else:
+            v_next = euler_step(v, i_now, dt, p) + jump
+            if v_next >= p.threshold:
+                # report the crossing time by linear interpolation inside the step
+                t_spike = max(t_now + dt * (p.threshold - v) / (v_next - v), t_now) if v < p.threshold else t_now
+                spikes.append(t_spike)
+                if len(spikes) > _MAX_SPIKES:
+                    raise _too_many_spikes()
+                v_next, refractory_until = p.v_reset, t_next + p.refractory
+        v = v_next
+        v_out.append(v)
+    return np.array(v_out), spikes
+
+
+# --------------------------------------------------------------- analytic results
+
+
+def _check_current_array(current) -> np.ndarray:
+    i = np.asarray(current, dtype=float)
+    if not np.all(np.isfinite(i)):
+        raise ValueError("current must be finite, got NaN or infinity")
+    return i
+
+
+def rheobase(params: LIFParams) -> float:
+    """The smallest constant current that ever makes the neuron fire: (threshold - v_rest) / R."""
+    return (params.threshold - params.v_rest) / params.resistance
+
+
+def time_to_first_spike(params: LIFParams, current):
+    """Time (s) from V = v_rest to the first spike for a constant current (``inf`` if it never fires).
+
+    T = tau_m ln( (V_inf - v_rest) / (V_inf - threshold) ), V_inf = v_rest + R I, when V_inf > threshold.
+    ``current`` may be a number or an array (the result has its shape).
+    """
+    i = _check_current_array(current)
+    v_inf = params.v_rest + params.resistance * i
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = params.tau_m * np.log((v_inf - params.v_rest) / (v_inf - params.threshold))
+    t = np.where(v_inf > params.threshold, t, np.inf)
+    if params.v_rest >= params.threshold:
+        t = np.zeros_like(t)
+    return float(t) if t.ndim == 0 else t
+
+
+def firing_rate(params: LIFParams, current):
+    """Steady firing rate (Hz) for a constant current: the f-I curve, refractory period included.
+
+    f = 1 / ( t_ref + tau_m ln( (V_inf - v_reset) / (V_inf - threshold) ) ) when V_inf = v_rest + R I
+    exceeds the threshold, else 0. ``current`` may be a number or an array.
+    """
+    i = _check_current_array(current)
+    v_inf = params.v_rest + params.resistance * i
+    with np.errstate(divide="ignore", invalid="ignore"):
+        isi = params.refractory + params.tau_m * np.log((v_inf - params.v_reset) / (v_inf - params.threshold))
+        rate = np.where(v_inf > params.threshold, 1.0 / isi, 0.0)
+    return float(rate) if rate.ndim == 0 else rate
+
+
+def simulated_firing_rate(params: LIFParams, currents, *, t_stop: float = 1.0, dt: float = 1e-3,
+                          method: str = "exact") -> np.ndarray:
+    """Firing rate (Hz) measured by :func:`simulate` for each constant current in ``currents``.
+
+    The rate is 1 / (mean inter-spike interval) from the first spike on (0 with fewer than two
+    spikes), so it estimates the same steady rate as :func:`firing_rate`. One simulation of
+    the same neuron per current: a sweep of experiments, not a network.
+    """
+    currents = _check_current_array(currents).reshape(-1)
+    rates = np.zeros(currents.shape)
+    for n, i in enumerate(currents):
+        spikes = simulate(params, t_stop, dt, current=float(i), method=method).spike_times
+        rates[n] = 1.0 / np.mean(np.diff(spikes)) if len(spikes) >= 2 else 0.0
+    return rates
+
+
+def poisson_bursts(rate: float, bursts=((0.0, 0.2), (0.6, 0.8)), *, seed: int = 0) -> np.ndarray:
+    """Sorted spike times (s) of a Poisson process of ``rate`` Hz switched on only during ``bursts``.
+
+    ``bursts`` is a sequence of (start, stop) windows in seconds. Same seed, same train.
+    """
+    rate = _check_real("rate", rate, nonnegative=True)
+    rng = np.random.default_rng(seed)
+    times = []
+    for start, stop in bursts:  # a handful of windows
+        start, stop = _check_real("burst start", start, nonnegative=True), _check_real("burst stop", stop)
+        if stop < start:
+            raise ValueError(f"bursts must be (start, stop) with stop >= start, got ({start}, {stop})")
+        count = rng.poisson(rate * (stop - start))
+        times.append(rng.uniform(start, stop, size=count))
+    return np.sort(np.concatenate(times)) if times else np.zeros(0)

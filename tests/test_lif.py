@@ -1,0 +1,309 @@
+"""Tests of snnlesson.lif (continuous time) and snnlesson.lif_discrete (the iterative model).
+
+Independent references: the closed-form solution of the RC equation
+(V(t) = V_inf + (V0 - V_inf) exp(-t/tau_m), first spike tau_m ln 3 for I = 1.5),
+the analytic f-I curve, and snntorch.Leaky for the discrete model.
+"""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from snnlesson import lif
+from snnlesson.lif_discrete import SpikingNeuronLayer, beta_from_tau, run_layer
+
+TAU = 0.02
+T_FIRST = TAU * math.log(3.0)  # tau_m ln(R I / (R I - threshold)) with R I = 1.5, threshold 1
+
+
+@pytest.fixture
+def params():
+    return lif.LIFParams(tau_m=TAU, threshold=1.0, resistance=1.0)
+
+
+# ------------------------------------------------------------------ analytic agreement
+
+
+def test_analytic_first_spike_is_tau_ln3(params):
+    assert lif.time_to_first_spike(params, 1.5) == pytest.approx(T_FIRST, abs=1e-15)
+    assert T_FIRST == pytest.approx(0.02197, abs=1e-5)
+
+
+@pytest.mark.parametrize("dt", [1e-3, 7e-4, 1e-4])
+def test_exact_first_spike_matches_tau_ln3(params, dt):
+    result = lif.simulate(params, 0.05, dt, current=1.5, method="exact")
+    assert result.spike_times[0] == pytest.approx(T_FIRST, abs=1e-9)
+
+
+def test_exact_subthreshold_trace_matches_closed_form():
+    """Below threshold, v on the grid must equal V_inf (1 - exp(-t/tau_m)) for a constant current."""
+    params = lif.LIFParams(tau_m=TAU, threshold=10.0, v_rest=-0.5, resistance=2.0)
+    result = lif.simulate(params, 0.1, 1e-3, current=0.7)
+    v_inf = -0.5 + 2.0 * 0.7
+    np.testing.assert_allclose(result.v, v_inf + (-0.5 - v_inf) * np.exp(-result.t / TAU), atol=1e-12)
+    assert result.spike_times.size == 0
+
+
+def test_single_input_spike_decays_exponentially():
+    params = lif.LIFParams(tau_m=0.05, threshold=1.0)
+    result = lif.simulate(params, 0.3, 1e-3, input_spikes=[0.1], weights=0.8)
+    expected = np.where(result.t >= 0.1, 0.8 * np.exp(-(result.t - 0.1) / 0.05), 0.0)
+    np.testing.assert_allclose(result.v, expected, atol=1e-12)
+    assert result.spike_times.size == 0
+
+
+def test_input_spikes_sum_and_fire_exactly_at_the_crossing_input():
+    """Two 0.6 inputs 10 ms apart: 0.6 e^{-0.5} + 0.6 = 0.964 < 1 (no spike); a third one fires."""
+    params = lif.LIFParams(tau_m=0.02, threshold=1.0)
+    two = lif.simulate(params, 0.1, 1e-3, input_spikes=[0.01, 0.02], weights=0.6)
+    assert two.spike_times.size == 0
+    three = lif.simulate(params, 0.1, 1e-3, input_spikes=[0.01, 0.02, 0.0255], weights=0.6)
+    np.testing.assert_allclose(three.spike_times, [0.0255], atol=1e-15)
+
+
+def test_steady_firing_matches_analytic_rate_with_refractory_period():
+    params = lif.LIFParams(tau_m=TAU, threshold=1.0, v_reset=0.1, refractory=0.004)
+    currents = np.array([0.9, 1.0, 1.2, 2.0, 5.0])
+    simulated = lif.simulated_firing_rate(params, currents, t_stop=1.0, dt=1e-3)
+    analytic = lif.firing_rate(params, currents)
+    assert analytic[0] == 0 and analytic[1] == 0  # at or below the rheobase R I = threshold
+    np.testing.assert_allclose(simulated, analytic, rtol=1e-9, atol=1e-9)
+    # the refractory period caps the rate at 1/t_ref
+    assert lif.firing_rate(params, 1e6) == pytest.approx(1 / 0.004, rel=1e-3)
+
+
+def test_refractory_period_is_respected():
+    params = lif.LIFParams(tau_m=TAU, threshold=1.0, refractory=0.01)
+    for method in ("exact", "euler"):
+        result = lif.simulate(params, 0.5, 1e-4, current=5.0, method=method)
+        isi = np.diff(result.spike_times)
+        assert result.spike_times.size > 5
+        assert isi.min() >= 0.01 - 1e-9
+        # while refractory, V is held at v_reset
+        for spike in result.spike_times[:3]:
+            held = (result.t > spike + 1e-9) & (result.t < spike + 0.01 - 1e-9)
+            assert np.all(result.v[held] == params.v_reset)
+    # input spikes during the refractory period are ignored
+    result = lif.simulate(params, 0.1, 1e-3, input_spikes=[0.01, 0.015, 0.05], weights=1.5)
+    np.testing.assert_allclose(result.spike_times, [0.01, 0.05])
+
+
+def test_current_forms_agree(params):
+    """A number, an array over the grid and a function of time give the same trace."""
+    t = 1e-3 * np.arange(101)
+    by_number = lif.simulate(params, 0.1, 1e-3, current=1.5)
+    by_array = lif.simulate(params, 0.1, 1e-3, current=np.full(t.shape, 1.5))
+    by_function = lif.simulate(params, 0.1, 1e-3, current=lambda time: 1.5 + 0 * time)
+    by_scalar_function = lif.simulate(params, 0.1, 1e-3, current=lambda time: 1.5 if time >= 0 else 0.0)
+    for other in (by_array, by_function, by_scalar_function):
+        np.testing.assert_array_equal(other.v, by_number.v)
+        np.testing.assert_array_equal(other.spike_times, by_number.spike_times)
+
+
+def test_piecewise_constant_current_crossing_is_exact():
+    """Current 1.5 switched on at 10 ms: first spike at 10 ms + tau_m ln 3."""
+    params = lif.LIFParams(tau_m=TAU, threshold=1.0)
+    result = lif.simulate(params, 0.1, 1e-3, current=lambda t: np.where(t >= 0.01 - 1e-12, 1.5, 0.0))
+    assert result.spike_times[0] == pytest.approx(0.01 + T_FIRST, abs=1e-9)
+
+
+# ----------------------------------------------------------------------- Euler
+
+
+def test_euler_step_formula(params):
+    assert lif.euler_step(0.2, 1.5, 1e-3, params) == pytest.approx(0.2 + 1e-3 / TAU * (-0.2 + 1.5))
+
+
+def test_euler_converges_to_first_spike_with_order_one(params):
+    dts = 1e-3 / 2.0 ** np.arange(7)
+    errors = np.array([abs(lif.simulate(params, 0.05, dt, current=1.5, method="euler").spike_times[0] - T_FIRST)
+                       for dt in dts])
+    order = np.polyfit(np.log(dts), np.log(errors), 1)[0]
+    assert 0.9 < order < 1.1, f"measured order {order:.3f}, expected 1 (forward Euler)"
+    assert errors[-1] < 1e-5
+
+
+def test_euler_trace_error_is_first_order():
+    params = lif.LIFParams(tau_m=TAU, threshold=100.0)
+    dts = 1e-3 / 2.0 ** np.arange(6)
+    errors = []
+    for dt in dts:
+        euler = lif.simulate(params, 0.05, dt, current=1.5, method="euler")
+        errors.append(np.max(np.abs(euler.v - lif.exact_step(0.0, 1.5, euler.t, params))))
+    order = np.polyfit(np.log(dts), np.log(errors), 1)[0]
+    assert 0.9 < order < 1.1
+
+
+def test_euler_and_exact_agree_on_input_spike_counts():
+    spikes_in = lif.poisson_bursts(80.0, seed=3)
+    params = lif.LIFParams(tau_m=0.05, threshold=1.0)
+    exact = lif.simulate(params, 1.0, 1e-3, input_spikes=spikes_in, weights=0.4)
+    euler = lif.simulate(params, 1.0, 1e-5, input_spikes=spikes_in, weights=0.4, method="euler")
+    assert exact.spike_times.size == euler.spike_times.size > 0
+    np.testing.assert_allclose(euler.spike_times, exact.spike_times, atol=2e-5)
+
+
+# ---------------------------------------------------------------------- inputs
+
+
+def test_poisson_bursts_are_seeded_and_inside_the_windows():
+    a = lif.poisson_bursts(50.0, seed=1)
+    np.testing.assert_array_equal(a, lif.poisson_bursts(50.0, seed=1))
+    assert not np.array_equal(a, lif.poisson_bursts(50.0, seed=2))
+    assert np.all(((a >= 0) & (a <= 0.2)) | ((a >= 0.6) & (a <= 0.8)))
+    assert np.all(np.diff(a) >= 0)
+
+
+# ------------------------------------------------------------------- bad input
+
+
+positive_fields = ["tau_m", "resistance"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(field=st.sampled_from(positive_fields),
+       value=st.one_of(st.floats(max_value=0.0), st.just(float("nan")), st.just(float("inf"))))
+def test_nonpositive_or_nonfinite_params_raise_naming_them(field, value):
+    with pytest.raises(ValueError, match=field):
+        lif.LIFParams(**{field: value})
+
+
+@settings(max_examples=30, deadline=None)
+@given(value=st.floats(max_value=-1e-12, allow_infinity=False))
+def test_negative_refractory_raises(value):
+    with pytest.raises(ValueError, match="refractory"):
+        lif.LIFParams(refractory=value)
+
+
+@settings(max_examples=30, deadline=None)
+@given(threshold=st.floats(-10, 10), gap=st.floats(0, 5))
+def test_threshold_not_above_reset_raises(threshold, gap):
+    with pytest.raises(ValueError, match="threshold"):
+        lif.LIFParams(threshold=threshold, v_reset=threshold + gap)
+
+
+@settings(max_examples=30, deadline=None)
+@given(name=st.sampled_from(["t_stop", "dt"]),
+       value=st.one_of(st.floats(max_value=0.0), st.just(float("nan"))))
+def test_bad_durations_raise_naming_them(name, value):
+    kwargs = {"t_stop": 0.1, "dt": 1e-3, name: value}
+    with pytest.raises(ValueError, match=name):
+        lif.simulate(lif.LIFParams(), kwargs["t_stop"], kwargs["dt"], current=1.0)
+
+
+def test_other_bad_arguments(params):
+    with pytest.raises(ValueError, match="method"):
+        lif.simulate(params, 0.1, 1e-3, method="rk4")
+    with pytest.raises(ValueError, match="current"):
+        lif.simulate(params, 0.1, 1e-3, current=np.ones(7))
+    with pytest.raises(ValueError, match="current"):
+        lif.simulate(params, 0.1, 1e-3, current=float("nan"))
+    with pytest.raises(ValueError, match="input_spikes"):
+        lif.simulate(params, 0.1, 1e-3, input_spikes=[0.5])
+    with pytest.raises(ValueError, match="weights"):
+        lif.simulate(params, 0.1, 1e-3, input_spikes=[0.05, 0.06], weights=[1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="dt"):
+        lif.simulate(params, 0.1, 0.2)
+    with pytest.raises(TypeError, match="params"):
+        lif.simulate({"tau_m": 0.02}, 0.1, 1e-3)
+    with pytest.raises(TypeError, match="tau_m"):
+        lif.LIFParams(tau_m="20 ms")
+
+
+def test_runaway_firing_raises_instead_of_hanging():
+    with pytest.raises(ValueError, match="refractory"):
+        lif.simulate(lif.LIFParams(tau_m=0.02), 1.0, 0.5, current=1e12)
+
+
+# ------------------------------------------------------------- discrete model
+
+
+def test_beta_from_tau():
+    assert beta_from_tau(0.02, 1e-3) == pytest.approx(math.exp(-0.05))
+    with pytest.raises(ValueError, match="tau_m"):
+        beta_from_tau(-1.0, 1e-3)
+
+
+@pytest.mark.parametrize("beta,threshold", [(0.9, 1.0), (0.5, 0.3), (1.0, 2.0)])
+def test_discrete_layer_matches_snntorch_leaky_step_for_step(beta, threshold):
+    snntorch = pytest.importorskip("snntorch")
+    generator = torch.Generator().manual_seed(0)
+    inputs = 1.2 * threshold * torch.rand(300, 8, 16, generator=generator) - 0.1
+    spikes, membrane = run_layer(SpikingNeuronLayer(16, threshold, beta), inputs)
+    leaky = snntorch.Leaky(beta=beta, threshold=threshold, reset_mechanism="subtract")
+    mem = leaky.reset_mem()
+    ref_spikes, ref_membrane = [], []
+    for x in inputs:
+        spk, mem = leaky(x, mem)
+        ref_spikes.append(spk)
+        ref_membrane.append(mem)
+    assert 0.05 < spikes.mean() < 0.95  # the comparison covers both firing and silence
+    torch.testing.assert_close(spikes, torch.stack(ref_spikes), rtol=0, atol=0)
+    torch.testing.assert_close(membrane, torch.stack(ref_membrane), rtol=1e-6, atol=1e-6)
+
+
+def test_discrete_layer_hand_computed():
+    """u: 0.6, 0.3 + 0.6 = 0.9, 0.45 + 0.6 = 1.05 (spike), 0.525 + 0.6 - 1 = 0.125."""
+    layer = SpikingNeuronLayer(1, spiking_threshold=1.0, membrane_potential_decay_factor=0.5)
+    layer.initialize_states((1,), "cpu")
+    out = [layer(torch.tensor([0.6])).item() for _ in range(4)]
+    assert out == [0.0, 0.0, 1.0, 0.0]
+    assert layer.membrane_potential.item() == pytest.approx(0.125)
+
+
+@settings(max_examples=30, deadline=None)
+@given(decay=st.one_of(st.floats(max_value=-1e-9), st.floats(min_value=1.0 + 1e-9), st.just(float("nan"))))
+def test_discrete_bad_decay_raises(decay):
+    with pytest.raises(ValueError, match="membrane_potential_decay_factor"):
+        SpikingNeuronLayer(4, membrane_potential_decay_factor=decay)
+
+
+def test_discrete_bad_shapes():
+    with pytest.raises(ValueError, match="num_neurons"):
+        SpikingNeuronLayer(0)
+    with pytest.raises(ValueError, match="spiking_threshold"):
+        SpikingNeuronLayer(3, spiking_threshold=0.0)
+    with pytest.raises(ValueError, match="num_neurons"):
+        SpikingNeuronLayer(3)(torch.zeros(2, 4))
+
+
+# ------------------------------------------------------- exercise checkers and plotting
+
+
+def test_check_euler_step_accepts_the_right_step_and_explains_wrong_ones():
+    from snnlesson.checks import check_euler_step
+
+    assert check_euler_step(lambda v, i, dt, tau, e, r: v + dt / tau * (-(v - e) + r * i))
+    no_resistance = check_euler_step(lambda v, i, dt, tau, e, r: v + dt / tau * (-(v - e) + i))
+    assert not no_resistance and "resistance" in no_resistance.message
+    wrong_sign = check_euler_step(lambda v, i, dt, tau, e, r: v + dt / tau * ((v - e) + r * i))
+    assert not wrong_sign and "sign" in wrong_sign.message
+    exact = check_euler_step(lambda v, i, dt, tau, e, r: lif.exact_step(v, i, dt, lif.LIFParams(
+        tau_m=tau, v_rest=e, resistance=r, threshold=1e9)))
+    assert not exact and "exact" in exact.message
+    raises = check_euler_step(lambda *args: 1 / 0)
+    assert not raises and "ZeroDivisionError" in raises.message
+
+
+def test_check_decay_factor():
+    from snnlesson.checks import check_decay_factor
+
+    assert check_decay_factor(math.exp(-0.05), tau_m=0.02, dt=1e-3)
+    euler = check_decay_factor(0.95, tau_m=0.02, dt=1e-3)
+    assert not euler and "1 - dt/tau_m" in euler.message
+    assert not check_decay_factor("beta")
+
+
+def test_trace_points_insert_threshold_and_reset_at_spike_times(params):
+    from snnlesson.plot import lif_trace_points
+
+    result = lif.simulate(params, 0.05, 1e-3, current=1.5)
+    t, v = lif_trace_points(result, params)
+    assert len(t) == len(result.t) + 2 * len(result.spike_times)
+    assert np.all(np.diff(t) >= 0)
+    k = int(np.flatnonzero(t == result.spike_times[0])[0])
+    assert v[k] == params.threshold and v[k + 1] == params.v_reset
