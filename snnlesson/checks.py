@@ -268,3 +268,47 @@ def check_decay_factor(answer, tau_m: float = 0.02, dt: float = 1e-3) -> CheckRe
             return failed(f"you gave {got:.6g}, expected {expected:.6f}: {hint}")
     return failed(f"you gave {got:.6g}, expected {expected:.6f}. Without input, V shrinks by the factor "
                   "exp(-t/tau_m) in t seconds; put t = dt.")
+
+
+# --- lesson 05: BPTT with surrogate gradients
+
+
+def check_fast_sigmoid_derivative(answer) -> CheckResult:
+    """Lesson 05: ``answer(x, slope)`` should return the fast-sigmoid surrogate ``1 / (1 + slope * |x|)**2``.
+
+    Reference: :func:`snnlesson.bptt.fast_sigmoid_derivative` (the backward pass of
+    ``snntorch.surrogate.fast_sigmoid``).
+    """
+    import torch
+
+    from snnlesson.bptt import fast_sigmoid_derivative
+
+    x = torch.tensor([-1.0, -0.2, -0.01, 0.0, 0.03, 0.5, 2.0])
+    for slope in (25.0, 5.0, 1.0):
+        case = f"slope={slope:g}, x=[{', '.join(f'{v:g}' for v in x.tolist())}]"
+        expected = fast_sigmoid_derivative(x, slope)
+        try:
+            got = answer(x.clone(), slope)
+        except Exception as err:  # the reader's code failed: report it, do not raise
+            return failed(f"your function raised {type(err).__name__}: {err} (for {case}).")
+        problem = compare_arrays("the derivative", got, expected, rtol=1e-5, atol=1e-7, case=case)
+        if problem is None:
+            continue
+        try:
+            g = np.asarray(got.detach() if hasattr(got, "detach") else got, dtype=float)
+        except (TypeError, ValueError):
+            return problem
+        xs, k = x.numpy().astype(float), slope
+        hints = [
+            (1.0 / (1.0 + k * np.abs(xs)), "you forgot to square the denominator (1 + k|x|)."),
+            (k / (1.0 + k * np.abs(xs)) ** 2, "the surrogate is 1 at the threshold: do not multiply by the slope k."),
+            (1.0 / (1.0 + k * xs) ** 2, "use the absolute value |x|: the surrogate is symmetric about the threshold."),
+            (xs / (1.0 + k * np.abs(xs)), "that is the smooth function itself, x / (1 + k|x|); "
+                                          "the backward pass needs its derivative."),
+            ((xs > 0).astype(float), "that is the forward pass (the spike), not its surrogate derivative."),
+        ]
+        for wrong, hint in hints:
+            if g.shape == wrong.shape and np.allclose(g, wrong, rtol=1e-5, atol=1e-7, equal_nan=True):
+                return failed(f"{problem.message} Hint: {hint}")
+        return failed(f"{problem.message} Hint: the derivative is 1 / (1 + k|x|)^2.")
+    return passed("the fast-sigmoid surrogate 1 / (1 + k|x|)^2 matches for every slope and input.")

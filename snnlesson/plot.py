@@ -356,3 +356,57 @@ def event_count_plot(thresholds, counts, ax=None):
     ax.set_ylim(max(n[shown].min() / 3, 0.5), n.max() * 3)
     ax.legend(fontsize=8)
     return ax
+
+
+# --- lesson 05: BPTT with surrogate gradients
+
+
+def membrane_traces(mem, ax=None, *, threshold=None, labels=None, highlight=None):
+    """Membrane potentials ``[num_steps, neurons]`` against the time step; returns the list of lines.
+
+    ``threshold`` draws a dashed line; ``highlight`` (a neuron index) is drawn thick.
+    Update in place with ``line.set_ydata(new[:, i])``.
+    """
+    m = to_numpy(mem)
+    if m.ndim != 2 or m.size == 0:
+        raise ValueError(f"mem must be a non-empty [num_steps, neurons] array, got shape {m.shape}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3))
+    steps = np.arange(m.shape[0])
+    colors = plt.cm.tab10(np.arange(m.shape[1]) % 10)
+    lines = [ax.plot(steps, m[:, i], color=colors[i], lw=2.5 if i == highlight else 1.0,
+                     label=str(labels[i]) if labels is not None else None)[0] for i in range(m.shape[1])]
+    if threshold is not None:
+        ax.axhline(threshold, color="gray", ls="--", lw=1, label="threshold")
+    ax.set_xlabel("time step")
+    ax.set_ylabel("membrane potential U (threshold units)")
+    if labels is not None:
+        ax.legend(fontsize=7, ncol=2, loc="upper left")
+    return lines
+
+
+def training_curves(history, axes=None):
+    """Loss per batch and accuracy per epoch from a ``snnlesson.bptt.History``; returns the two axes."""
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.2))
+    ax_loss, ax_acc = axes
+    loss = np.asarray(history.batch_loss, dtype=float)
+    if loss.size == 0:
+        raise ValueError("history has no recorded batches")
+    ax_loss.plot(np.arange(1, loss.size + 1), loss, lw=0.6, color="tab:blue", alpha=0.5, label="per batch")
+    window = max(1, loss.size // 50)
+    smooth = np.convolve(loss, np.ones(window) / window, mode="valid")
+    ax_loss.plot(np.arange(window, loss.size + 1), smooth, color="tab:blue", label=f"mean of {window}")
+    ax_loss.set_xlabel("training batch")
+    ax_loss.set_ylabel("loss (cross-entropy, nats)")
+    ax_loss.set_yscale("log")
+    ax_loss.legend(fontsize=8)
+    epochs = np.arange(1, len(history.train_accuracy) + 1)
+    ax_acc.plot(epochs, 100 * np.asarray(history.train_accuracy), "o-", label="train (during the epoch)")
+    if len(history.test_accuracy) == len(epochs):
+        ax_acc.plot(epochs, 100 * np.asarray(history.test_accuracy), "s-", label="test")
+    ax_acc.set_xlabel("epoch")
+    ax_acc.set_ylabel("accuracy (%)")
+    ax_acc.set_xticks(epochs)
+    ax_acc.legend(fontsize=8)
+    return axes
