@@ -379,7 +379,7 @@ def membrane_traces(mem, ax=None, *, threshold=None, labels=None, highlight=None
     if threshold is not None:
         ax.axhline(threshold, color="gray", ls="--", lw=1, label="threshold")
     ax.set_xlabel("time step")
-    ax.set_ylabel("membrane potential U (threshold units)")
+    ax.set_ylabel("membrane potential U (dimensionless)")
     if labels is not None:
         ax.legend(fontsize=7, ncol=2, loc="upper left")
     return lines
@@ -409,4 +409,78 @@ def training_curves(history, axes=None):
     ax_acc.set_ylabel("accuracy (%)")
     ax_acc.set_xticks(epochs)
     ax_acc.legend(fontsize=8)
+    ax_acc.figure.tight_layout()
+    return axes
+
+
+
+def unrolled_graph(num_steps: int = 4, ax=None):
+    """The computational graph of one LIF layer unrolled over ``num_steps`` steps; returns the axes.
+
+    Forward arrows (black): input current ``W x[t]`` -> membrane ``U[t]`` -> spike ``S[t]`` -> loss ``L[t]``,
+    and the leak ``beta`` from ``U[t-1]`` to ``U[t]``; the reset from ``S[t-1]`` (dotted, no gradient).
+    Backward (red): the gradient flows back along the same arrows, through time.
+    """
+    if isinstance(num_steps, bool) or not isinstance(num_steps, int) or not 1 <= num_steps <= 8:
+        raise ValueError(f"num_steps must be an integer in [1, 8], got {num_steps!r}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(2.4 * num_steps + 1, 4.2))
+    rows = {"x": 0.0, "U": 1.0, "S": 2.0, "L": 3.0}
+    names = {"x": "W x[{t}]", "U": "U[{t}]", "S": "S[{t}]", "L": "L[{t}]"}
+    box = dict(boxstyle="round,pad=0.35", fc="white", ec="black")
+
+    def arrow(x0, y0, x1, y1, color="black", style="-", text=None, rad=0.0, dx=0.0):
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
+                    arrowprops=dict(arrowstyle="->", color=color, ls=style, lw=1.3,
+                                    shrinkA=14, shrinkB=14, connectionstyle=f"arc3,rad={rad}"))
+        if text:
+            ax.text((x0 + x1) / 2 + dx, (y0 + y1) / 2 + (0.12 if dx == 0 else 0.0), text,
+                    ha="center", va="center", fontsize=9, color=color)
+
+    for t in range(num_steps):
+        for key, y in rows.items():
+            ax.text(t, y, names[key].format(t=t + 1), ha="center", va="center", bbox=box, fontsize=10)
+        arrow(t, 0, t, 1)
+        arrow(t, 1, t, 2, text="Θ", dx=-0.12)
+        arrow(t, 2, t, 3)
+        arrow(t + 0.15, 3, t + 0.15, 2, color="tab:red")
+        arrow(t + 0.15, 2, t + 0.15, 1, color="tab:red", text="surrogate", dx=0.33)
+        if t > 0:
+            arrow(t - 1, 1, t, 1, text="β")
+            arrow(t, 0.85, t - 1, 0.85, color="tab:red")
+            arrow(t - 1, 2, t, 1, style=":", color="gray")
+    ax.set_xlim(-0.6, num_steps - 0.4)
+    ax.set_ylim(-0.5, 3.5)
+    ax.axis("off")
+    ax.set_title("LIF layer unrolled in time: forward (black), gradient (red), reset without gradient (dotted)",
+                 fontsize=10)
+    return ax
+
+
+def dead_gradient(weights, counts, surrogate_gradient, axes=None):
+    """Spike count against a weight (a staircase), and its gradient: finite differences vs the surrogate.
+
+    weights : ``[N]`` increasing weight values; counts : ``[N]`` spike counts; surrogate_gradient : ``[N]``
+    d(count)/d(weight) from autograd with the surrogate. Returns the two axes.
+    """
+    w, c, g = to_numpy(weights), to_numpy(counts), to_numpy(surrogate_gradient)
+    if not (w.ndim == c.ndim == g.ndim == 1 and w.size == c.size == g.size >= 2):
+        raise ValueError(f"weights, counts and surrogate_gradient must be 1-D of the same length >= 2, "
+                         f"got shapes {w.shape}, {c.shape}, {g.shape}")
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.2))
+    ax_c, ax_g = axes
+    ax_c.step(w, c, where="post", color="black")
+    ax_c.set_xlabel("input weight w")
+    ax_c.set_ylabel("spike count in the window")
+    ax_c.set_title("forward: a staircase", fontsize=10)
+    finite = np.diff(c) / np.diff(w)
+    ax_g.plot(w[:-1], finite, color="black", lw=1, label="finite difference (true slope)")
+    ax_g.plot(w, g, color="tab:orange", lw=2, label="surrogate gradient (autograd)")
+    ax_g.set_yscale("symlog", linthresh=1.0)
+    ax_g.set_xlabel("input weight w")
+    ax_g.set_ylabel("d(spike count) / dw")
+    ax_g.set_title("backward: zero almost everywhere, or a smooth surrogate", fontsize=10)
+    ax_g.legend(fontsize=8)
+    ax_g.figure.tight_layout()
     return axes

@@ -1,0 +1,339 @@
+"""Tests for snnlesson.bptt: surrogate spike, LIF step, snntorch equality, training, checkpoints.
+
+Independent references: the fast-sigmoid formula 1/(1+k|x|)^2 written out here and
+snntorch's own ``surrogate.fast_sigmoid``; the LIF membrane under constant input
+against its closed form; the from-scratch network against ``snntorch.Leaky``.
+"""
+
+import math
+
+import pytest
+import torch
+
+from snnlesson import bptt, checks
+from snnlesson.data import as_tensors, mnist
+
+
+# ------------------------------------------------------------------ surrogate spike
+
+
+@pytest.mark.parametrize("slope", [25.0, 5.0, 0.5])
+def test_spike_forward_is_heaviside_and_backward_is_fast_sigmoid(slope):
+    x = torch.tensor([-2.0, -0.3, -1e-3, 0.0, 1e-3, 0.1, 4.0], requires_grad=True)
+    s = bptt.spike(x, slope)
+    assert s.tolist() == [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0]  # x == 0 gives no spike, as in snntorch
+    weights = torch.arange(1.0, 8.0)
+    (s * weights).sum().backward()
+    expected = [w / (1 + slope * abs(v)) ** 2 for w, v in zip(weights.tolist(), x.tolist())]
+    torch.testing.assert_close(x.grad, torch.tensor(expected), rtol=1e-6, atol=0)
+    torch.testing.assert_close(bptt.fast_sigmoid_derivative(x.detach(), slope),
+                               torch.tensor(expected) / weights, rtol=1e-6, atol=0)
+
+
+def test_spike_matches_snntorch_fast_sigmoid():
+    from snntorch import surrogate
+
+    x = torch.randn(1000, generator=torch.Generator().manual_seed(0))
+    a, b = x.clone().requires_grad_(), x.clone().requires_grad_()
+    g = torch.randn(1000, generator=torch.Generator().manual_seed(1))
+    sa, sb = bptt.spike(a, 7.0), surrogate.fast_sigmoid(slope=7.0)(b)
+    assert torch.equal(sa, sb)
+    (sa * g).sum().backward()
+    (sb * g).sum().backward()
+    torch.testing.assert_close(a.grad, b.grad, rtol=1e-6, atol=1e-7)
+
+
+def test_heaviside_alone_gives_zero_gradient_and_surrogate_does_not():
+    """The dead-gradient problem: nudging a weight changes no spike, so the finite-difference gradient is 0."""
+    w = torch.full((3,), 0.3, dtype=torch.float64, requires_grad=True)  # away from w * x = 1
+    x = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
+    eps = 1e-6
+    count = lambda weights: float(((weights * x - 1.0) > 0).sum())
+    fd = [(count(w.detach() + eps * torch.eye(3, dtype=torch.float64)[i]) - count(w.detach())) / eps
+          for i in range(3)]
+    assert fd == [0.0, 0.0, 0.0]
+    bptt.spike(w * x - 1.0).sum().backward()
+    torch.testing.assert_close(w.grad, x / (1 + 25 * (w.detach() * x - 1.0).abs()) ** 2)
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, float("nan"), float("inf")])
+def test_spike_rejects_bad_slope(bad):
+    with pytest.raises(ValueError, match="slope"):
+        bptt.spike(torch.zeros(3), bad)
+    with pytest.raises(ValueError, match="slope"):
+        bptt.fast_sigmoid_derivative(torch.zeros(3), bad)
+
+
+def test_lif_step_constant_input_matches_closed_form():
+    """Below threshold U[t] = I (1 - beta^t) / (1 - beta); the first spike comes at the first t with U[t] > 1."""
+    beta, current = 0.9, torch.tensor([0.15])
+    mem = torch.zeros(1)
+    spikes, mems = [], []
+    for _ in range(30):
+        spk, mem = bptt.lif_step(current, mem, beta=beta, threshold=1.0)
+        spikes.append(float(spk))
+        mems.append(float(mem))
+    closed = [0.15 * (1 - beta ** t) / (1 - beta) for t in range(1, 31)]
+    first = next(t for t, u in enumerate(closed) if u > 1.0)
+    assert spikes.index(1.0) == first
+    assert mems[:first + 1] == pytest.approx(closed[:first + 1], rel=1e-5)
+    # reset by subtraction on the step after the spike
+    assert mems[first + 1] == pytest.approx(beta * mems[first] + 0.15 - 1.0, rel=1e-5)
+
+
+def test_lif_run_unrolls_lif_step_for_constant_and_time_first_current():
+    gen = torch.Generator().manual_seed(0)
+    current = torch.rand(7, 3, generator=gen) * 0.6
+    spk, mem = bptt.lif_run(current, num_steps=7, beta=0.8, time_first=True)
+    constant_spk, constant_mem = bptt.lif_run(current[0], num_steps=7, beta=0.8)
+    m = torch.zeros(3)
+    for t in range(7):
+        s_t, m = bptt.lif_step(current[t], m, beta=0.8)
+        assert torch.equal(spk[t], s_t) and torch.equal(mem[t], m)
+    m = torch.zeros(3)
+    for t in range(7):
+        s_t, m = bptt.lif_step(current[0], m, beta=0.8)
+        assert torch.equal(constant_spk[t], s_t) and torch.equal(constant_mem[t], m)
+    with pytest.raises(ValueError, match="num_steps=5"):
+        bptt.lif_run(current, num_steps=5, time_first=True)
+    with pytest.raises(ValueError, match="beta"):
+        bptt.lif_run(current, num_steps=7, beta=1.2)
+
+
+# ------------------------------------------------------------------ snntorch equality
+
+
+@pytest.mark.parametrize("loss", ["ce_every_step", "ce_mean_membrane"])
+@pytest.mark.parametrize("time_first", [False, True])
+def test_scratch_network_equals_snntorch_network(loss, time_first):
+    gen = torch.Generator().manual_seed(4)
+    if time_first:
+        x = (torch.rand(12, 8, 1, 28, 28, generator=gen) < 0.3).float()
+    else:
+        x = torch.rand(8, 1, 28, 28, generator=gen) * 2.0
+    y = torch.randint(0, 10, (8,), generator=gen)
+    nets = [bptt.build_network(kind, num_steps=12, beta=0.9, slope=10.0, seed=5) for kind in ("snntorch", "scratch")]
+    for net in nets:  # stronger output weights, so that the output layer spikes and resets too
+        with torch.no_grad():
+            net.fc2.weight.mul_(4.0)
+    records = [net(x, time_first=time_first, record_hidden=True) for net in nets]
+    a, b = records
+    assert a.spk_hidden.sum() > 0 and a.spk_out.sum() > 0, "the test needs spikes in both layers"
+    for name in bptt.SNNRecord._fields:
+        assert torch.equal(getattr(a, name), getattr(b, name)), name
+    for net, rec in zip(nets, records):
+        bptt._loss(rec, y, loss).backward()
+    for (name, p), (_, q) in zip(nets[0].named_parameters(), nets[1].named_parameters()):
+        assert p.grad.abs().sum() > 0, name
+        torch.testing.assert_close(p.grad, q.grad, rtol=1e-6, atol=1e-7, msg=name)
+
+
+def test_networks_follow_the_lif_equations_step_by_step():
+    """The batched layer evaluation (fc1 once, fc2 over all steps) equals a naive per-step loop."""
+    net = bptt.build_network("scratch", num_steps=6, seed=1)
+    x = torch.rand(5, 1, 28, 28, generator=torch.Generator().manual_seed(2)) * 3
+    rec = net(x, record_hidden=True)
+    mem1 = torch.zeros(5, 1000)
+    mem2 = torch.zeros(5, 10)
+    for t in range(6):
+        spk1, mem1 = bptt.lif_step(net.fc1(x.flatten(1)), mem1, 0.95, 1.0)
+        spk2, mem2 = bptt.lif_step(net.fc2(spk1), mem2, 0.95, 1.0)
+        torch.testing.assert_close(rec.mem_out[t], mem2, rtol=1e-5, atol=1e-6)
+        assert torch.equal(rec.spk_hidden[t], spk1)
+
+
+# ------------------------------------------------------------------ training
+
+
+@pytest.fixture(scope="module")
+def small_mnist():
+    images, labels = as_tensors(mnist(train=True, verbose=False))
+    test_images, test_labels = as_tensors(mnist(train=False, verbose=False))
+    # the offline subset is sorted by label: draw a seeded random sample of every class
+    pick = torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))[:1500]
+    pick_test = torch.randperm(len(test_labels), generator=torch.Generator().manual_seed(1))[:500]
+    return (images[pick], labels[pick]), (test_images[pick_test], test_labels[pick_test])
+
+
+def test_short_training_reduces_loss_and_beats_chance(small_mnist):
+    train_data, test_data = small_mnist
+    recipe = bptt.Recipe(epochs=3, batch_size=100, lr=2e-3, schedule="onecycle", loss="ce_mean_membrane",
+                         num_steps=8)
+    model = bptt.build_network("scratch", num_steps=8, seed=0)
+    before = bptt.evaluate(model, test_data)
+    history = bptt.train(model, train_data, test_data, recipe, progress=False)
+    assert len(history.batch_loss) == 45 and len(history.test_accuracy) == 3
+    first, last = sum(history.batch_loss[:5]) / 5, sum(history.batch_loss[-5:]) / 5
+    assert last < 0.5 * first, (first, last)
+    assert history.test_accuracy[-1] > 0.75, history.test_accuracy  # chance is 0.10
+    assert history.test_accuracy[-1] > before + 0.4
+    assert history.test_accuracy[-1] == pytest.approx(bptt.evaluate(model, test_data))
+    assert history.train_seconds > 0
+
+
+def test_training_is_deterministic_for_a_seed(small_mnist):
+    train_data, _ = small_mnist
+    data = (train_data[0][:300], train_data[1][:300])
+    losses = []
+    for _ in range(2):
+        model = bptt.build_network("scratch", num_steps=4, seed=3)
+        losses.append(bptt.train(model, data, recipe=bptt.LESSON_RECIPE, epochs=1, num_steps=4, batch_size=100,
+                                 progress=False).batch_loss)
+    assert losses[0] == losses[1]
+
+
+def test_article_recipe_with_rate_coding_learns(small_mnist):
+    pytest.importorskip("snnlesson.encoding")
+    train_data, test_data = small_mnist
+    model = bptt.build_network("snntorch", num_steps=8, seed=0)
+    history = bptt.train(model, train_data, test_data, bptt.ARTICLE_RECIPE, num_steps=8, lr=2e-3,
+                         batch_size=100, encoding="rate", progress=False)
+    assert history.batch_loss[-1] < history.batch_loss[0]
+    assert history.test_accuracy[-1] > 0.7, history.test_accuracy  # chance is 0.10
+
+
+def test_encode_input_rate_is_time_first_spikes():
+    pytest.importorskip("snnlesson.encoding")
+    images = torch.rand(4, 1, 28, 28)
+    x, time_first = bptt.encode_input(images, "rate", 7, torch.Generator().manual_seed(0))
+    assert time_first and x.shape == (7, 4, 1, 28, 28)
+    assert set(x.unique().tolist()) <= {0.0, 1.0}
+    x2, tf2 = bptt.encode_input(images, "direct", 7)
+    assert x2 is images and not tf2
+
+
+def test_max_seconds_stops_training_early(small_mnist):
+    train_data, _ = small_mnist
+    model = bptt.build_network("scratch", num_steps=4, seed=0)
+    history = bptt.train(model, train_data, recipe=bptt.LESSON_RECIPE, num_steps=4, epochs=3,
+                         batch_size=50, progress=False, max_seconds=1e-6)
+    assert len(history.batch_loss) == 1 and len(history.train_accuracy) == 1
+
+
+# ------------------------------------------------------------------ checkpoints
+
+
+def test_checkpoint_round_trip(tmp_path, small_mnist):
+    train_data, test_data = small_mnist
+    model = bptt.build_network("snntorch", num_steps=5, beta=0.9, slope=12.0, seed=2)
+    history = bptt.train(model, (train_data[0][:200], train_data[1][:200]), recipe=bptt.LESSON_RECIPE,
+                         epochs=1, num_steps=5, beta=0.9, slope=12.0, batch_size=100, progress=False)
+    path = tmp_path / "snn.pt"
+    bptt.save_checkpoint(model, path, history)
+    loaded, loaded_history = bptt.load_checkpoint(path)
+    assert type(loaded) is type(model) and loaded.config() == model.config()
+    for (name, p), (_, q) in zip(model.state_dict().items(), loaded.state_dict().items()):
+        assert torch.equal(p, q), name
+    x = test_data[0][:20]
+    assert torch.equal(model(x).mem_out, loaded(x).mem_out)
+    assert loaded_history.batch_loss == history.batch_loss
+    assert loaded_history.recipe == history.recipe
+
+
+class NotAllowed:
+    """An arbitrary class: unpickling it would mean running code chosen by the file."""
+
+
+def test_load_checkpoint_uses_weights_only(tmp_path):
+    path = tmp_path / "evil.pt"
+    torch.save({"format": "snnlesson.bptt/1", "config": NotAllowed()}, path)
+    with pytest.raises(Exception, match="(?i)weights_only|unsupported|global"):
+        bptt.load_checkpoint(path)
+    torch.save({"something": 1}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="not a snnlesson.bptt checkpoint"):
+        bptt.load_checkpoint(tmp_path / "other.pt")
+
+
+# ------------------------------------------------------------------ bad arguments
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"kind": "torch"}, "kind"),
+    ({"beta": 1.5}, "beta"),
+    ({"beta": -0.1}, "beta"),
+    ({"num_steps": 0}, "num_steps"),
+    ({"threshold": 0.0}, "threshold"),
+    ({"slope": -2.0}, "slope"),
+    ({"num_hidden": 0}, "num_hidden"),
+])
+def test_build_network_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        bptt.build_network(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"lr": 0.0}, "lr"), ({"epochs": 0}, "epochs"), ({"batch_size": -1}, "batch_size"),
+    ({"schedule": "cosine"}, "schedule"), ({"loss": "mse"}, "loss"), ({"encoding": "latency"}, "encoding"),
+    ({"weight_decay": -1.0}, "weight_decay"), ({"lr": float("nan")}, "lr"),
+])
+def test_recipe_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        bptt.Recipe(**kwargs)
+
+
+def test_train_and_forward_reject_bad_input():
+    model = bptt.build_network("scratch", num_steps=3, seed=0)
+    images, labels = torch.rand(10, 1, 28, 28), torch.randint(0, 10, (10,))
+    with pytest.raises(ValueError, match="unknown recipe field"):
+        bptt.train(model, (images, labels), num_step=3)
+    with pytest.raises(ValueError, match="disagree"):
+        bptt.train(model, (images, labels), progress=False)  # the lesson recipe has 10 steps
+    with pytest.raises(ValueError, match="epochs"):
+        bptt.train(model, (images, labels), num_steps=3, epochs=0)
+    bad = images.clone()
+    bad[0, 0, 0, 0] = float("nan")
+    with pytest.raises(ValueError, match="NaN"):
+        bptt.train(model, (bad, labels), num_steps=3, progress=False)
+    with pytest.raises(ValueError, match="labels"):
+        bptt.evaluate(model, (images, labels[:5]))
+    with pytest.raises(ValueError, match="shape"):
+        model(torch.rand(4, 100))
+    with pytest.raises(ValueError, match="num_steps=3"):
+        model(torch.rand(5, 4, 784), time_first=True)
+    with pytest.raises(ValueError, match="readout"):
+        bptt.predict(model, images, readout="votes")
+    with pytest.raises(TypeError, match="model"):
+        bptt.train(torch.nn.Linear(784, 10), (images, labels))
+
+
+# ------------------------------------------------------------------ checker and benchmark
+
+
+def test_checker_accepts_the_formula_and_explains_mistakes():
+    assert checks.check_fast_sigmoid_derivative(lambda x, k: 1 / (1 + k * x.abs()) ** 2)
+    cases = {
+        "square": lambda x, k: 1 / (1 + k * x.abs()),
+        "multiply by the slope": lambda x, k: k / (1 + k * x.abs()) ** 2,
+        "absolute value": lambda x, k: 1 / (1 + k * x) ** 2,
+        "forward pass": lambda x, k: (x > 0).float(),
+        "raised ZeroDivisionError": lambda x, k: 1 / 0,
+    }
+    for hint, wrong in cases.items():
+        result = checks.check_fast_sigmoid_derivative(wrong)
+        assert not result and hint in result.message, (hint, result.message)
+
+
+def test_bench_reports_the_required_fields(monkeypatch):
+    monkeypatch.setenv("SNNLESSON_MNIST_SOURCE", "offline")
+    monkeypatch.setenv("SNNLESSON_BPTT_EPOCHS", "1")
+    result = bptt.bench()
+    for key in ("dataset", "epochs", "train_seconds", "test_accuracy", "torch_threads", "device"):
+        assert key in result, key
+    assert result["dataset"] == "mnist-5k" and result["epochs"] == 1
+    assert 0.6 < result["test_accuracy"] <= 1.0 and math.isfinite(result["train_seconds"])
+    monkeypatch.setenv("SNNLESSON_BPTT_RECIPE", "fancy")
+    with pytest.raises(ValueError, match="SNNLESSON_BPTT_RECIPE"):
+        bptt.bench()
+
+
+def test_set_neuron_parameters_changes_both_networks_alike():
+    x = torch.rand(6, 1, 28, 28, generator=torch.Generator().manual_seed(3)) * 3
+    nets = [bptt.build_network(kind, num_steps=8, seed=1) for kind in ("snntorch", "scratch")]
+    before = nets[0](x, record_hidden=True).spk_hidden.sum()
+    for net in nets:
+        net.set_neuron_parameters(beta=0.8, threshold=2.0)
+    a, b = (net(x, record_hidden=True) for net in nets)
+    assert torch.equal(a.mem_out, b.mem_out) and torch.equal(a.spk_hidden, b.spk_hidden)
+    assert a.spk_hidden.sum() < before  # a higher threshold and a faster leak: fewer spikes
+    with pytest.raises(ValueError, match="beta"):
+        nets[0].set_neuron_parameters(beta=2.0, threshold=1.0)
