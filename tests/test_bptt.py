@@ -149,7 +149,7 @@ def test_networks_follow_the_lif_equations_step_by_step():
 def small_mnist():
     images, labels = as_tensors(mnist(train=True, verbose=False))
     test_images, test_labels = as_tensors(mnist(train=False, verbose=False))
-    # the offline subset is sorted by label: draw a seeded random sample of every class
+    # a seeded random sample, which mixes every class
     pick = torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))[:1500]
     pick_test = torch.randperm(len(test_labels), generator=torch.Generator().manual_seed(1))[:500]
     return (images[pick], labels[pick]), (test_images[pick_test], test_labels[pick_test])

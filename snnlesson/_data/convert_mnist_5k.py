@@ -10,7 +10,10 @@ Usage::
 The CSV holds 5,000 rows of 784 pixel values (0-255) followed by the label,
 500 digits of each class. The split is fixed and stratified: from each class,
 a seeded permutation puts 400 digits in the training part and 100 in the test
-part (4,000 / 1,000 in total). Images are stored as uint8 ``[N, 28, 28]``.
+part (4,000 / 1,000 in total). Each part is then shuffled with the same seeded
+generator, so that its first digits are a mix of classes (the CSV is sorted by
+label: ``images[:16]`` would otherwise be sixteen zeros). Images are stored as
+uint8 ``[N, 28, 28]``.
 """
 
 import gzip
@@ -37,8 +40,8 @@ def convert(csv_gz: Path, out: Path) -> None:
         idx = rng.permutation(np.flatnonzero(labels == digit))
         train_idx.append(idx[:TRAIN_PER_CLASS])
         test_idx.append(idx[TRAIN_PER_CLASS:])
-    train_idx = np.sort(np.concatenate(train_idx))
-    test_idx = np.sort(np.concatenate(test_idx))
+    train_idx = rng.permutation(np.concatenate(train_idx))
+    test_idx = rng.permutation(np.concatenate(test_idx))
     np.savez_compressed(
         out,
         train_images=images[train_idx], train_labels=labels[train_idx],
