@@ -23,7 +23,6 @@ The cache directory is ``root``, else ``$SNNLESSON_DATA``, else
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import tempfile
 from functools import lru_cache
@@ -35,6 +34,8 @@ from urllib.parse import urlparse
 import numpy as np
 import torch
 from torch.utils.data import Dataset
+
+from snnlesson._validate import check_int, check_real
 
 __all__ = [
     "mnist",
@@ -232,14 +233,6 @@ class MovingDigits(NamedTuple):
     positions: torch.Tensor
 
 
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
 def _bounce(x: torch.Tensor, limit: int) -> torch.Tensor:
     """Fold positions into [0, limit] as a ball reflecting off both walls (a triangle wave)."""
     if limit == 0:
@@ -269,13 +262,11 @@ def moving_digits(num_samples: int, num_frames: int = 20, canvas: int = 64, seed
     train : bool, draw digits from the training or the test split of :func:`mnist`
     dataset : optional, an MNIST data set to draw from (default ``mnist(train)``)
     """
-    num_samples = _check_int("num_samples", num_samples, 1)
-    num_frames = _check_int("num_frames", num_frames, 1)
-    canvas = _check_int("canvas", canvas, DIGIT_SIZE)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an integer, got {seed!r}")
-    if not isinstance(speed, (int, float)) or not np.isfinite(speed) or speed < 0:
-        raise ValueError(f"speed must be a finite number >= 0 (pixels per frame), got {speed!r}")
+    num_samples = check_int("num_samples", num_samples, 1)
+    num_frames = check_int("num_frames", num_frames, 1)
+    canvas = check_int("canvas", canvas, DIGIT_SIZE)
+    seed = check_int("seed", seed)
+    speed = check_real("speed (pixels per frame)", speed, low=0.0)
     if dataset is None:
         dataset = mnist(train=train)
     images, all_labels = as_tensors(dataset)

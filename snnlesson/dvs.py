@@ -19,11 +19,11 @@ simulator, vectorised over pixels with one loop over frames.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from numbers import Real
 
 import numpy as np
+
+from snnlesson._validate import check_real
 
 __all__ = ["Events", "log_intensity", "events", "to_frames", "count_by_threshold"]
 
@@ -64,13 +64,8 @@ class Events:
         return int(np.count_nonzero(self.p < 0))
 
 
-def _check_positive(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return v
+def _check_positive_real(name: str, value) -> float:
+    return check_real(name, value, low=0.0, low_open=True)
 
 
 def _video(frames) -> np.ndarray:
@@ -103,7 +98,7 @@ def log_intensity(frames, eps: float = DEFAULT_EPS) -> np.ndarray:
     :math:`\ln(1.1/0.1)/C \approx 2.4/C`. A smaller ``eps`` makes dark pixels
     (and their noise) far more eventful.
     """
-    eps = _check_positive("eps", eps)
+    eps = _check_positive_real("eps", eps)
     return np.log(_video(frames) + eps)
 
 
@@ -123,7 +118,7 @@ def events(frames, threshold: float = 0.2, eps: float = DEFAULT_EPS) -> Events:
     :math:`m` per pixel (the same rule, without rounding drift). Vectorised over pixels,
     one loop over frames.
     """
-    threshold = _check_positive("threshold", threshold)
+    threshold = _check_positive_real("threshold", threshold)
     log_i = log_intensity(frames, eps)
     # Log intensity in units of C relative to the first frame; the reference is
     # L_ref = L_0 + m C with an integer m per pixel, so returning to an earlier
@@ -174,7 +169,7 @@ def count_by_threshold(frames, thresholds, eps: float = DEFAULT_EPS) -> np.ndarr
     For a given video the count falls roughly like ``1 / threshold``: each
     log-intensity change of size ``|dL|`` gives ``floor(|dL| / C)`` events.
     """
-    values = [_check_positive("thresholds", c) for c in np.atleast_1d(np.asarray(thresholds, dtype=object))]
+    values = [_check_positive_real("thresholds", c) for c in np.atleast_1d(np.asarray(thresholds, dtype=object))]
     if not values:
         raise ValueError("thresholds must hold at least one contrast threshold")
     return np.array([len(events(frames, c, eps)) for c in values], dtype=np.int64)

@@ -24,10 +24,11 @@ spikes back into values, so the lesson can measure what each code keeps.
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
 
 import numpy as np
 import torch
+
+from snnlesson._validate import check_int, check_real
 
 __all__ = [
     "rate", "rate_decode",
@@ -69,27 +70,6 @@ def _check_unit_interval(name: str, t: torch.Tensor) -> None:
                          "scale it first (for 8-bit images divide by 255)")
 
 
-def _check_steps(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def _check_real(name: str, value, *, low=None, high=None, low_open=False, high_open=False) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    if low is not None and (v <= low if low_open else v < low):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value!r}")
-    if high is not None and (v >= high if high_open else v > high):
-        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value!r}")
-    return v
-
-
 def _time_axis(num_steps: int, ndim: int, device) -> torch.Tensor:
     """``0, 1, ..., num_steps-1`` shaped ``[num_steps, 1, ..., 1]`` to broadcast against data."""
     return torch.arange(num_steps, device=device).reshape(num_steps, *([1] * ndim))
@@ -129,8 +109,8 @@ def rate(data, num_steps: int, gain: float = 1.0, generator: torch.Generator | N
     batches such as ``[B, 1, 28, 28]``.
     """
     x = _as_tensor("data", data)
-    num_steps = _check_steps("num_steps", num_steps)
-    gain = _check_real("gain", gain, low=0.0)
+    num_steps = check_int("num_steps", num_steps, minimum=1)
+    gain = check_real("gain", gain, low=0.0)
     _check_unit_interval("data", x)
     p = gain * x
     if float(p.max()) > 1.0:
@@ -150,7 +130,7 @@ def rate_decode(spikes, gain: float = 1.0) -> torch.Tensor:
     s = _as_tensor("spikes", spikes)
     if s.dim() < 1:
         raise ValueError("spikes must be time-first [num_steps, ...], got a scalar")
-    gain = _check_real("gain", gain, low=0.0, low_open=True)
+    gain = check_real("gain", gain, low=0.0, low_open=True)
     return s.mean(dim=0) / gain
 
 
@@ -180,12 +160,12 @@ def latency_times(data, num_steps: int | None = None, threshold: float = 0.01, t
     """
     x = _as_tensor("data", data)
     _check_unit_interval("data", x)
-    threshold = _check_real("threshold", threshold, low=0.0, high=1.0, low_open=True, high_open=True)
-    tau = _check_real("tau", tau, low=0.0, low_open=True)
-    first_spike_time = _check_steps("first_spike_time", first_spike_time, minimum=0)
-    epsilon = _check_real("epsilon", epsilon, low=0.0, low_open=True)
+    threshold = check_real("threshold", threshold, low=0.0, high=1.0, low_open=True, high_open=True)
+    tau = check_real("tau", tau, low=0.0, low_open=True)
+    first_spike_time = check_int("first_spike_time", first_spike_time, minimum=0)
+    epsilon = check_real("epsilon", epsilon, low=0.0, low_open=True)
     if num_steps is not None:
-        num_steps = _check_steps("num_steps", num_steps)
+        num_steps = check_int("num_steps", num_steps, minimum=1)
         if first_spike_time > num_steps - 1:
             raise ValueError(f"first_spike_time must be <= num_steps - 1 = {num_steps - 1}, got {first_spike_time}")
     if normalize and num_steps is None:
@@ -264,9 +244,9 @@ def latency_decode(spikes, threshold: float = 0.01, tau: float = 1.0, first_spik
     s = _as_tensor("spikes", spikes)
     if s.dim() < 1:
         raise ValueError("spikes must be time-first [num_steps, ...], got a scalar")
-    threshold = _check_real("threshold", threshold, low=0.0, high=1.0, low_open=True, high_open=True)
-    tau = _check_real("tau", tau, low=0.0, low_open=True)
-    first_spike_time = _check_steps("first_spike_time", first_spike_time, minimum=0)
+    threshold = check_real("threshold", threshold, low=0.0, high=1.0, low_open=True, high_open=True)
+    tau = check_real("tau", tau, low=0.0, low_open=True)
+    first_spike_time = check_int("first_spike_time", first_spike_time, minimum=0)
     num_steps = s.shape[0]
     fired = (s != 0).any(dim=0)
     k = (s != 0).to(torch.int8).argmax(dim=0).to(s.dtype)   # first spike step (0 where silent)
@@ -317,8 +297,8 @@ def rank_order(data, num_steps: int, batch_dims: int = 0) -> torch.Tensor:
     (``batch_dims=1`` for a batch ``[B, 1, 28, 28]``). Values must be >= 0.
     """
     x = _as_tensor("data", data)
-    num_steps = _check_steps("num_steps", num_steps)
-    batch_dims = _check_steps("batch_dims", batch_dims, minimum=0)
+    num_steps = check_int("num_steps", num_steps, minimum=1)
+    batch_dims = check_int("batch_dims", batch_dims, minimum=0)
     if batch_dims >= x.dim() and x.dim() > 0:
         raise ValueError(f"batch_dims must be < data.dim() = {x.dim()}, got {batch_dims}")
     if float(x.min()) < 0:
@@ -345,8 +325,8 @@ def rank_order_decode(spikes, modulation: float, batch_dims: int = 0) -> torch.T
     s = _as_tensor("spikes", spikes)
     if s.dim() < 1:
         raise ValueError("spikes must be time-first [num_steps, ...], got a scalar")
-    modulation = _check_real("modulation", modulation, low=0.0, high=1.0, low_open=True)
-    batch_dims = _check_steps("batch_dims", batch_dims, minimum=0)
+    modulation = check_real("modulation", modulation, low=0.0, high=1.0, low_open=True)
+    batch_dims = check_int("batch_dims", batch_dims, minimum=0)
     shape = s.shape[1:]
     if batch_dims >= len(shape) and len(shape) > 0:
         raise ValueError(f"batch_dims must be < the number of non-time axes ({len(shape)}), got {batch_dims}")
@@ -373,12 +353,12 @@ def population_fields(n_fields: int, v_min: float, v_max: float, beta: float = 1
     The first and last centres lie half a spacing outside the range, so every value
     in range is seen by at least two fields. Returns ``(centres [m] float64, sigma)``.
     """
-    n_fields = _check_steps("n_fields", n_fields, minimum=3)
-    v_min = _check_real("v_min", v_min)
-    v_max = _check_real("v_max", v_max)
+    n_fields = check_int("n_fields", n_fields, minimum=3)
+    v_min = check_real("v_min", v_min)
+    v_max = check_real("v_max", v_max)
     if not v_max > v_min:
         raise ValueError(f"v_max must be > v_min, got v_min={v_min!r}, v_max={v_max!r}")
-    beta = _check_real("beta", beta, low=0.0, low_open=True)
+    beta = check_real("beta", beta, low=0.0, low_open=True)
     i = torch.arange(1, n_fields + 1, dtype=torch.float64)
     spacing = (v_max - v_min) / (n_fields - 2)
     centres = v_min + (2 * i - 3) / 2 * spacing
@@ -401,8 +381,8 @@ def population_times(values, n_fields: int, v_min: float, v_max: float, t_max: f
     v = _as_tensor("values", values).to(torch.float64)
     if torch.isinf(v).any():
         raise ValueError("values must be finite, got infinity")
-    t_max = _check_real("t_max", t_max, low=0.0, low_open=True)
-    silent_below = _check_real("silent_below", silent_below, low=0.0, high=1.0)
+    t_max = check_real("t_max", t_max, low=0.0, low_open=True)
+    silent_below = check_real("silent_below", silent_below, low=0.0, high=1.0)
     centres, sigma = population_fields(n_fields, v_min, v_max, beta)
     response = torch.exp(-(v.unsqueeze(-1) - centres) ** 2 / (2 * sigma ** 2))
     times = t_max * (1 - response)
@@ -418,7 +398,7 @@ def population(values, n_fields: int, v_min: float, v_max: float, num_steps: int
     not at all (:func:`population_times` with :math:`t_{max} = T - 1`).
     Returns float32 ``[num_steps, *values.shape, n_fields]``.
     """
-    num_steps = _check_steps("num_steps", num_steps)
+    num_steps = check_int("num_steps", num_steps, minimum=1)
     times = population_times(values, n_fields, v_min, v_max, t_max=1.0, beta=beta)   # 1 - a_i
     fires = torch.isfinite(times)
     step = torch.round((num_steps - 1) * torch.where(fires, times, torch.zeros_like(times))).long()
@@ -445,7 +425,7 @@ def delta(data, threshold: float = 0.1, padding: bool = False, off_spike: bool =
     x = _as_tensor("data", data)
     if x.dim() < 1:
         raise ValueError("data must be time-first [num_steps, ...], got a scalar")
-    threshold = _check_real("threshold", threshold, low=0.0, low_open=True)
+    threshold = check_real("threshold", threshold, low=0.0, low_open=True)
     previous = torch.cat((x[:1] if padding else torch.zeros_like(x[:1]), x[:-1]))
     change = x - previous
     on = (change >= threshold).to(x.dtype)
@@ -479,7 +459,7 @@ def reconstruction_curve(data, num_steps_values, generator: torch.Generator | No
     """
     x = _as_tensor("data", data)
     _check_unit_interval("data", x)
-    steps = [_check_steps("num_steps_values", int(n) if isinstance(n, (np.integer,)) else n, minimum=2)
+    steps = [check_int("num_steps_values", int(n) if isinstance(n, (np.integer,)) else n, minimum=2)
              for n in num_steps_values]
     if not steps:
         raise ValueError("num_steps_values must name at least one number of steps")

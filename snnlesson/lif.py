@@ -32,9 +32,11 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
+
+from snnlesson._validate import check_real
 
 __all__ = ["LIFParams", "LIFResult", "simulate", "exact_step", "euler_step",
            "time_to_first_spike", "firing_rate", "rheobase", "simulated_firing_rate",
@@ -42,19 +44,6 @@ __all__ = ["LIFParams", "LIFResult", "simulate", "exact_step", "euler_step",
 
 _MAX_GRID_POINTS = 10_000_000
 _MAX_SPIKES = 1_000_000
-
-
-def _check_real(name: str, value, *, positive=False, nonnegative=False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    if positive and value <= 0:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
-    if nonnegative and value < 0:
-        raise ValueError(f"{name} must be >= 0, got {value!r}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -78,10 +67,10 @@ class LIFParams:
 
     def __post_init__(self):
         for name in ("threshold", "v_rest", "v_reset"):
-            object.__setattr__(self, name, _check_real(name, getattr(self, name)))
-        object.__setattr__(self, "tau_m", _check_real("tau_m", self.tau_m, positive=True))
-        object.__setattr__(self, "resistance", _check_real("resistance", self.resistance, positive=True))
-        object.__setattr__(self, "refractory", _check_real("refractory", self.refractory, nonnegative=True))
+            object.__setattr__(self, name, check_real(name, getattr(self, name)))
+        object.__setattr__(self, "tau_m", check_real("tau_m", self.tau_m, low=0.0, low_open=True))
+        object.__setattr__(self, "resistance", check_real("resistance", self.resistance, low=0.0, low_open=True))
+        object.__setattr__(self, "refractory", check_real("refractory", self.refractory, low=0.0))
         if self.threshold <= self.v_reset:
             raise ValueError(f"threshold ({self.threshold!r}) must be above v_reset ({self.v_reset!r}), "
                              "otherwise the neuron would fire again at once after every reset")
@@ -194,8 +183,8 @@ def simulate(params: LIFParams, t_stop: float, dt: float, *, current=None, input
     """
     if not isinstance(params, LIFParams):
         raise TypeError(f"params must be an LIFParams, got {type(params).__name__}")
-    t_stop = _check_real("t_stop", t_stop, positive=True)
-    dt = _check_real("dt", dt, positive=True)
+    t_stop = check_real("t_stop", t_stop, low=0.0, low_open=True)
+    dt = check_real("dt", dt, low=0.0, low_open=True)
     if dt > t_stop:
         raise ValueError(f"dt ({dt!r} s) must not exceed t_stop ({t_stop!r} s)")
     num_steps = int(math.floor(t_stop / dt + 1e-9))
@@ -368,11 +357,11 @@ def poisson_bursts(rate: float, bursts=((0.0, 0.2), (0.6, 0.8)), *, seed: int = 
 
     ``bursts`` is a sequence of (start, stop) windows in seconds. Same seed, same train.
     """
-    rate = _check_real("rate", rate, nonnegative=True)
+    rate = check_real("rate", rate, low=0.0)
     rng = np.random.default_rng(seed)
     times = []
     for start, stop in bursts:  # a handful of windows
-        start, stop = _check_real("burst start", start, nonnegative=True), _check_real("burst stop", stop)
+        start, stop = check_real("burst start", start, low=0.0), check_real("burst stop", stop)
         if stop < start:
             raise ValueError(f"bursts must be (start, stop) with stop >= start, got ({start}, {stop})")
         count = rng.poisson(rate * (stop - start))

@@ -85,7 +85,7 @@ def test_lesson_runs_in_jupyterlab_and_its_first_slider_redraws(lab_url, tmp_pat
             # Run > Run All Cells, from the menu bar
             page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
             page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=30_000)
-            slider = page.wait_for_selector(".widget-slider >> nth=0", timeout=180_000)
+            page.wait_for_selector(".widget-slider >> nth=0", timeout=180_000)
             image = page.wait_for_selector(".jupyter-widgets.widget-image", timeout=60_000)
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=300_000)
             assert "No Kernel" not in page.content()

@@ -1,8 +1,6 @@
 """Tests for snnlesson.data: MNIST (offline subset, torchvision path, fallback) and moving digits."""
 
-import gzip
 import hashlib
-import os
 import struct
 import time
 from pathlib import Path
