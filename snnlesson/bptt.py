@@ -51,6 +51,8 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from snnlesson._validate import check_int, check_real
+
 __all__ = [
     "FastSigmoidSpike", "spike", "fast_sigmoid_derivative", "lif_step", "lif_run",
     "SNNRecord", "ArticleSNN", "ScratchSNN", "build_network",
@@ -66,14 +68,10 @@ NUM_INPUTS, NUM_HIDDEN, NUM_OUTPUTS = 28 * 28, 1000, 10
 
 
 def _check_positive(name: str, value, *, integer: bool = False, allow_zero: bool = False):
-    """``value`` as an int (``integer=True``) or float, after checking that it is finite and > 0 (or >= 0)."""
-    allowed = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, allowed):
-        raise TypeError(f"{name} must be {'an integer' if integer else 'a number'}, got {value!r}")
-    value = int(value) if integer else float(value)
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name} must be a finite number {'>= 0' if allow_zero else '> 0'}, got {value!r}")
-    return value
+    """``value`` as an int (``integer=True``) or a finite float, > 0 (or >= 0 with ``allow_zero``)."""
+    if integer:
+        return check_int(name, value, minimum=0 if allow_zero else 1)
+    return check_real(name, value, low=0.0, low_open=not allow_zero)
 
 
 def _check_beta(beta) -> float:
