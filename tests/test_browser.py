@@ -65,6 +65,22 @@ def lab_url(tmp_path_factory):
         server.wait(timeout=30)
 
 
+def _run_all_cells(page, attempts: int = 3) -> None:
+    """Run > Run All Cells from the menu bar, retried until a cell is seen executing ("[*]")."""
+    executing = "() => [...document.querySelectorAll('.jp-InputPrompt')].some(e => e.textContent.includes('*'))"
+    for attempt in range(attempts):
+        page.click(".jp-Notebook")
+        page.keyboard.press("Escape")
+        page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
+        page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=30_000)
+        try:
+            page.wait_for_function(executing, timeout=20_000)
+            return
+        except sync_api.TimeoutError:
+            if attempt == attempts - 1:
+                raise
+
+
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
 
 
@@ -75,23 +91,20 @@ def test_lesson_runs_in_jupyterlab_and_its_first_slider_redraws(lab_url, tmp_pat
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        shots = Path(os.environ.get("SNNLESSON_SCREENSHOTS", tmp_path))
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"{url}/lab/tree/notebooks/{notebook}?token={token}")
             page.wait_for_selector(".jp-Notebook", timeout=90_000)
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
-            page.click(".jp-Notebook")
-            page.keyboard.press("Escape")
-            # Run > Run All Cells, from the menu bar
-            page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
-            page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=30_000)
+            # the kernel has started when the status bar reads "... | Idle"
+            page.wait_for_function("() => document.body.innerText.includes('| Idle')", timeout=120_000)
+            _run_all_cells(page)
             page.wait_for_selector(".widget-slider >> nth=0", timeout=180_000)
             image = page.wait_for_selector(".jupyter-widgets.widget-image", timeout=60_000)
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=300_000)
             assert "No Kernel" not in page.content()
             before = image.get_attribute("src")
             assert before and before.startswith(("blob:", "data:"))
-            shots = Path(os.environ.get("SNNLESSON_SCREENSHOTS", tmp_path))
             image.scroll_into_view_if_needed()
             page.screenshot(path=str(shots / f"{notebook[:2]}_before.png"))
             handle = page.locator(".widget-slider .noUi-handle, .widget-slider .ui-slider-handle").first
@@ -104,5 +117,8 @@ def test_lesson_runs_in_jupyterlab_and_its_first_slider_redraws(lab_url, tmp_pat
             page.screenshot(path=str(shots / f"{notebook[:2]}_after.png"))
             errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
             assert not any("Error" in text or "Traceback" in text for text in errors.all_inner_texts())
+        except Exception:
+            page.screenshot(path=str(shots / f"{notebook[:2]}_failure.png"))
+            raise
         finally:
             browser.close()
