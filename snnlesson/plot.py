@@ -20,17 +20,31 @@ def to_numpy(x) -> np.ndarray:
     return np.asarray(x)
 
 
+def _spike_matrix(spikes) -> np.ndarray:
+    """A time-first spike array ``[num_steps, *shape]`` flattened to ``[num_steps, num_neurons]``."""
+    s = to_numpy(spikes)
+    if s.ndim < 1 or s.size == 0:
+        raise ValueError(f"spikes must be a non-empty time-first array, got shape {s.shape}")
+    return s.reshape(s.shape[0], -1)
+
+
+def _format_raster_axes(ax, num_steps: int, num_neurons: int, *, dt=None, ylabel="neuron index", title=None):
+    """Limits and labels shared by every raster: time (s or steps) against neuron index."""
+    ax.set_xlim(-0.5 if dt is None else 0, num_steps - 0.5 if dt is None else num_steps * dt)
+    ax.set_ylim(-0.5, num_neurons - 0.5)
+    ax.set_xlabel("time (s)" if dt is not None else "time step")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+
+
 def raster_points(spikes) -> tuple[np.ndarray, np.ndarray]:
     """(step, neuron) coordinates of every spike in a time-first tensor ``[num_steps, *shape]``.
 
     Trailing dimensions are flattened, so a ``[T, 1, 28, 28]`` digit train gives
     neuron indices 0..783 in row-major pixel order. Counts above 1 plot once.
     """
-    s = to_numpy(spikes)
-    if s.ndim < 1 or s.size == 0:
-        raise ValueError(f"spikes must be a non-empty time-first array, got shape {s.shape}")
-    s = s.reshape(s.shape[0], -1)
-    steps, neurons = np.nonzero(s)
+    steps, neurons = np.nonzero(_spike_matrix(spikes))
     return steps, neurons
 
 
@@ -43,18 +57,13 @@ def raster(spikes, ax=None, *, dt=None, marker_size=2.0, color="black", title=No
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3))
-    steps, neurons = raster_points(spikes)
+    matrix = _spike_matrix(spikes)
+    steps, neurons = np.nonzero(matrix)
     x = steps * dt if dt is not None else steps
-    num_steps = to_numpy(spikes).shape[0]
-    num_neurons = int(np.prod(to_numpy(spikes).shape[1:], dtype=np.int64))
+    num_steps, num_neurons = matrix.shape
     artist = ax.scatter(x, neurons, s=marker_size, c=color, marker="|" if num_neurons < 50 else ".",
                         linewidths=1.0)
-    ax.set_xlim(-0.5 if dt is None else 0, num_steps - 0.5 if dt is None else num_steps * dt)
-    ax.set_ylim(-0.5, num_neurons - 0.5)
-    ax.set_xlabel("time (s)" if dt is not None else "time step")
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
+    _format_raster_axes(ax, num_steps, num_neurons, dt=dt, ylabel=ylabel, title=title)
     return artist
 
 
@@ -96,29 +105,20 @@ def signed_raster(spikes, ax=None, *, marker_size=2.0, on_color="tab:red", off_c
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3))
-    s = to_numpy(spikes)
-    on, off = signed_raster_points(s)
-    num_steps = s.shape[0]
-    num_neurons = int(np.prod(s.shape[1:], dtype=np.int64))
+    matrix = _spike_matrix(spikes)
+    on, off = signed_raster_points(matrix)
+    num_steps, num_neurons = matrix.shape
     marker = "|" if num_neurons < 50 else "."
     on_artist = ax.scatter(on[:, 0], on[:, 1], s=marker_size, c=on_color, marker=marker, label="ON (+1)")
     off_artist = ax.scatter(off[:, 0], off[:, 1], s=marker_size, c=off_color, marker=marker, label="OFF (-1)")
-    ax.set_xlim(-0.5, num_steps - 0.5)
-    ax.set_ylim(-0.5, num_neurons - 0.5)
-    ax.set_xlabel("time step")
-    ax.set_ylabel(ylabel)
+    _format_raster_axes(ax, num_steps, num_neurons, ylabel=ylabel, title=title)
     ax.legend(loc="upper right", fontsize=7, markerscale=3)
-    if title:
-        ax.set_title(title)
     return on_artist, off_artist
 
 
 def signed_raster_points(spikes) -> tuple[np.ndarray, np.ndarray]:
     """``(on_xy, off_xy)``: ``[n, 2]`` (step, neuron) coordinates of positive and negative spikes."""
-    s = to_numpy(spikes)
-    if s.ndim < 1 or s.size == 0:
-        raise ValueError(f"spikes must be a non-empty time-first array, got shape {s.shape}")
-    s = s.reshape(s.shape[0], -1)
+    s = _spike_matrix(spikes)
     return np.argwhere(s > 0).astype(float), np.argwhere(s < 0).astype(float)
 
 
