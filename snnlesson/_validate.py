@@ -1,19 +1,37 @@
-"""Argument checks shared by the models: a clear error naming the parameter, never a silent NaN.
+"""Argument checks shared by the whole package: a clear error naming the parameter, never a silent NaN.
 
-``check_real`` and ``check_int`` raise ``TypeError`` for a value of the wrong
-type and ``ValueError`` for one out of range, with the parameter's name, the
-value and what is allowed in the message.
+One rule everywhere: ``TypeError`` for a value of the wrong type (a string where a
+number belongs, a bool where a number belongs, a float where an integer belongs),
+``ValueError`` for a value of the right type that is not allowed (negative, NaN,
+out of range, wrong shape, a device that does not exist, a size too large).
+Every message names the parameter, the value and what is allowed.
+
+A size budget guards against calls that would allocate far more memory than a
+lesson needs (``num_steps=10**12``): :func:`check_size` refuses any output or
+working array above :func:`max_bytes` (2 GiB unless :func:`set_max_bytes` or the
+environment variable ``SNNLESSON_MAX_BYTES`` says otherwise) and says how much
+it would have needed.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from numbers import Integral, Real
+
+__all__ = ["check_real", "check_int", "check_bool", "check_choice", "check_seed", "check_generator",
+           "check_tensor", "check_float_tensor", "check_device", "check_size", "max_bytes", "set_max_bytes", "format_bytes",
+           "check_spike_times", "check_array"]
+
+_DEFAULT_MAX_BYTES = 2 * 1024 ** 3
 
 
 def check_real(name: str, value, *, low=None, high=None, low_open: bool = False,
                high_open: bool = False) -> float:
-    """``value`` as a finite float within ``[low, high]`` (``low_open``/``high_open`` exclude the ends)."""
+    """``value`` as a finite float within ``[low, high]`` (``low_open``/``high_open`` exclude the ends).
+
+    NumPy scalars are accepted; ``bool``, strings and tensors are refused (``TypeError``).
+    """
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{name} must be a real number, got {value!r}")
     v = float(value)
@@ -26,10 +44,254 @@ def check_real(name: str, value, *, low=None, high=None, low_open: bool = False,
     return v
 
 
-def check_int(name: str, value, minimum: int | None = None) -> int:
-    """``value`` as an int (NumPy integers accepted, ``bool`` refused), at least ``minimum``."""
+def check_int(name: str, value, minimum: int | None = None, maximum: int | None = None) -> int:
+    """``value`` as an int (NumPy integers accepted, ``bool`` and floats refused) in ``[minimum, maximum]``."""
     if isinstance(value, bool) or not isinstance(value, Integral):
         raise TypeError(f"{name} must be an integer, got {value!r}")
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
     return int(value)
+
+
+def check_bool(name: str, value) -> bool:
+    """A flag must be ``True`` or ``False`` (NumPy bools accepted): the string ``"False"`` is not a flag."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {value!r}")
+
+
+def check_choice(name: str, value, allowed):
+    """``value`` if it is one of ``allowed``; ``TypeError`` if its type matches none of them, else ``ValueError``."""
+    allowed = tuple(allowed)
+    if not any(type(value) is type(a) or (isinstance(value, str) and isinstance(a, str)) for a in allowed):
+        raise TypeError(f"{name} must be one of {allowed}, got {value!r} ({type(value).__name__})")
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+    return value
+
+
+def check_seed(name: str, value) -> int:
+    """A seed: an integer in ``[0, 2**63 - 1]`` (what ``torch.manual_seed`` and NumPy both accept)."""
+    return check_int(name, value, minimum=0, maximum=2 ** 63 - 1)
+
+
+def check_generator(name: str, value):
+    """``None`` or a ``torch.Generator``."""
+    import torch
+
+    if value is not None and not isinstance(value, torch.Generator):
+        raise TypeError(f"{name} must be a torch.Generator or None, got {type(value).__name__}")
+    return value
+
+
+def check_tensor(name: str, value, *, ndim: int | None = None, min_ndim: int | None = None,
+                 shape: tuple | None = None, finite: bool = True, allow_empty: bool = False,
+                 floating: bool = True, convert: bool = False):
+    """``value`` as a tensor after checking what a model needs of it.
+
+    floating : integer and bool tensors are converted to the default float dtype
+        (float32); complex tensors are refused (``TypeError``). Any float dtype is kept.
+    convert : accept array-likes (lists, NumPy arrays), converted with ``torch.as_tensor``;
+        otherwise anything but a ``torch.Tensor`` is a ``TypeError``.
+    ndim / min_ndim / shape : the exact number of dimensions, a minimum, or the shape
+        (``None`` inside ``shape`` matches any size); a mismatch is a ``ValueError``.
+    finite : NaN or infinity anywhere is a ``ValueError``. allow_empty : accept zero elements.
+    """
+    import numpy as np
+    import torch
+
+    if not isinstance(value, torch.Tensor):
+        if not convert:
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+        if isinstance(value, (str, bytes)) or value is None:
+            raise TypeError(f"{name} must be a tensor or an array of numbers, got {type(value).__name__}")
+        try:
+            value = torch.as_tensor(np.asarray(value))
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise TypeError(f"{name} must be a tensor or an array of numbers, got {type(value).__name__}") from err
+    if value.is_complex() or value.dtype in (getattr(torch, "quint8", None), getattr(torch, "qint8", None)):
+        raise TypeError(f"{name} must hold real numbers, got dtype {value.dtype}")
+    if value.device.type == "meta":
+        raise ValueError(f"{name} is on the 'meta' device, which holds no data; use a CPU or CUDA tensor")
+    if floating and not value.is_floating_point():
+        value = value.to(torch.get_default_dtype())
+    if ndim is not None and value.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension(s), got shape {tuple(value.shape)}")
+    if min_ndim is not None and value.ndim < min_ndim:
+        raise ValueError(f"{name} must have at least {min_ndim} dimension(s), got shape {tuple(value.shape)}")
+    if shape is not None and (len(shape) != value.ndim
+                              or any(s is not None and s != v for s, v in zip(shape, value.shape))):
+        want = "[" + ", ".join("any" if s is None else str(s) for s in shape) + "]"
+        raise ValueError(f"{name} must have shape {want}, got {tuple(value.shape)}")
+    if value.numel() == 0 and not allow_empty:
+        raise ValueError(f"{name} must not be empty, got shape {tuple(value.shape)}")
+    if finite and value.numel() and value.is_floating_point() and not (
+            bool(torch.isfinite(value.sum())) or bool(torch.isfinite(value).all())):  # one sum first: fast
+        raise ValueError(f"{name} contains NaN or infinity; every value must be a finite number")
+    return value
+
+
+def check_float_tensor(name: str, value):
+    """A light check for functions called at every time step: ``value`` must be a floating-point
+    ``torch.Tensor`` (``TypeError`` otherwise). It does not scan the values (no NaN check), so it
+    costs nothing next to the step itself; callers check the data once, before the loop."""
+    import torch
+
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+    if not value.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype {value.dtype}")
+    return value
+
+
+def check_device(name: str, device, *, allow_none: bool = False):
+    """``device`` as a ``torch.device`` that exists on this machine (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ...).
+
+    A device that does not exist (``"cuda"`` without a GPU, ``"cuda:3"`` with two GPUs,
+    ``"gpu"``) is a ``ValueError`` that says which devices there are.
+    """
+    import torch
+
+    if device is None and allow_none:
+        return None
+    if isinstance(device, bool) or not isinstance(device, (str, torch.device, int)):
+        raise TypeError(f"{name} must be a device name such as 'cpu' or 'cuda', or a torch.device, "
+                        f"got {device!r}")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, ValueError, TypeError) as err:
+        raise ValueError(f"{name} {device!r} is not a device name; use 'cpu' or 'cuda'") from err
+    available = ["cpu"]
+    if torch.cuda.is_available():
+        available += ["cuda"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        available.append("mps")
+    if dev.type == "cpu":
+        return dev
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"{name}={device!r}: no CUDA GPU is available here (available: {available}); "
+                             "use device='cpu'")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ValueError(f"{name}={device!r}: this machine has {torch.cuda.device_count()} CUDA device(s) "
+                             f"(available: {available})")
+        return dev
+    if dev.type == "mps" and "mps" in available:
+        return dev
+    raise ValueError(f"{name}={device!r} is not available here (available: {available})")
+
+
+# ------------------------------------------------------------------------------ size budget
+
+
+def max_bytes() -> int:
+    """The largest array (in bytes) a call may create: :func:`set_max_bytes`, else
+    ``SNNLESSON_MAX_BYTES``, else 2 GiB."""
+    if _limit is not None:
+        return _limit
+    env = os.environ.get("SNNLESSON_MAX_BYTES")
+    if env:
+        try:
+            value = int(float(env))
+        except ValueError:
+            raise ValueError(f"SNNLESSON_MAX_BYTES must be a number of bytes, got {env!r}") from None
+        if value > 0:
+            return value
+    return _DEFAULT_MAX_BYTES
+
+
+_limit: int | None = None
+
+
+def set_max_bytes(limit: int | None) -> int:
+    """Set the size budget in bytes (``None``: back to the default); returns the previous budget."""
+    global _limit
+    previous = max_bytes()
+    _limit = None if limit is None else check_int("limit", limit, minimum=1)
+    return previous
+
+
+def format_bytes(nbytes: float) -> str:
+    """``1.5 GiB``-style text."""
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if nbytes < 1024 or unit == "PiB":
+            return f"{nbytes:.0f} {unit}" if unit == "bytes" else f"{nbytes:.1f} {unit}"
+        nbytes /= 1024
+    return f"{nbytes:.1f} EiB"  # pragma: no cover
+
+
+def check_size(what: str, num_elements, itemsize: int = 4) -> int:
+    """Refuse to create ``what`` if ``num_elements * itemsize`` bytes exceed the budget (``ValueError``).
+
+    ``what`` describes the array and the parameters that set its size, e.g.
+    ``"the spike train [num_steps=10**12, 784]"``. Returns the size in bytes.
+    """
+    nbytes = int(num_elements) * int(itemsize)
+    limit = max_bytes()
+    if nbytes > limit:
+        raise ValueError(f"{what} would need {format_bytes(nbytes)}, more than the {format_bytes(limit)} "
+                         "allowed (snnlesson._validate.set_max_bytes or SNNLESSON_MAX_BYTES raise the limit); "
+                         "use fewer steps or smaller inputs")
+    return nbytes
+
+
+def check_spike_times(name: str, value, *, allow_empty: bool = True):
+    """Spike times (s) as a 1-D float64 NumPy array: finite and sorted (non-decreasing).
+
+    Lists, tuples, arrays and tensors are accepted; strings and non-numbers are a ``TypeError``;
+    NaN, infinity, more than one dimension or times out of order are a ``ValueError``.
+    """
+    import numpy as np
+
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{name} must be a sequence of spike times in seconds, got {type(value).__name__}")
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    try:
+        times = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be a sequence of spike times in seconds, got {value!r}") from err
+    if times.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional (one time per spike), got shape {times.shape}")
+    if times.size == 0 and not allow_empty:
+        raise ValueError(f"{name} must hold at least one spike time")
+    if not np.all(np.isfinite(times)):
+        raise ValueError(f"{name} contains NaN or infinity; spike times must be finite numbers (s)")
+    if times.size > 1 and np.any(np.diff(times) < 0):
+        i = int(np.argmax(np.diff(times) < 0))
+        raise ValueError(f"{name} must be sorted in time, but {times[i + 1]!r} s follows {times[i]!r} s "
+                         f"(sort it with numpy.sort)")
+    return times
+
+
+def check_array(name: str, value, *, ndim: int | None = None, allow_empty: bool = False, finite: bool = True):
+    """``value`` (a number, list, NumPy array or tensor) as a float64 NumPy array, for NumPy code.
+
+    Strings, ``None``, a bare ``bool`` and complex numbers are a ``TypeError``; the wrong number of
+    dimensions, zero elements (unless ``allow_empty``) or NaN/infinity (unless ``finite=False``)
+    a ``ValueError``.
+    """
+    import numpy as np
+
+    if isinstance(value, (str, bytes, bool)) or value is None:
+        raise TypeError(f"{name} must be a number or an array of numbers, got {value!r}")
+    if hasattr(value, "detach"):
+        if value.device.type == "meta":
+            raise ValueError(f"{name} is on the 'meta' device, which holds no data; use a CPU or CUDA tensor")
+        value = value.detach().cpu().numpy()
+    if np.iscomplexobj(value):
+        raise TypeError(f"{name} must hold real numbers, got complex values")
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be a number or an array of numbers, got {type(value).__name__}") from err
+    if ndim is not None and array.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension(s), got shape {array.shape}")
+    if array.size == 0 and not allow_empty:
+        raise ValueError(f"{name} must not be empty, got shape {array.shape}")
+    if finite and not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} contains NaN or infinity; every value must be a finite number")
+    return array

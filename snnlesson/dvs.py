@@ -19,11 +19,11 @@ simulator, vectorised over pixels with one loop over frames.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from snnlesson._validate import check_real
+from snnlesson._validate import check_int, check_real, check_size
 
 __all__ = ["Events", "log_intensity", "events", "to_frames", "count_by_threshold"]
 
@@ -31,12 +31,12 @@ __all__ = ["Events", "log_intensity", "events", "to_frames", "count_by_threshold
 DEFAULT_EPS = 0.1
 
 
-@dataclass(frozen=True)
-class Events:
+class Events(NamedTuple):
     """Events as four equal-length int64 arrays, sorted by time ``t`` (frame index), then row, then column.
 
-    ``x`` is the column, ``y`` the row, ``p`` the polarity (+1 ON, -1 OFF).
-    ``len(events)`` is the number of events; ``t, x, y, p = events`` unpacks the arrays.
+    ``x`` is the column, ``y`` the row, ``p`` the polarity (+1 ON, -1 OFF). A named tuple:
+    ``t, x, y, p = events`` unpacks the arrays, ``len(events)`` is 4 (the fields) and
+    ``events.num_events`` is the number of events.
     """
 
     t: np.ndarray
@@ -44,33 +44,26 @@ class Events:
     y: np.ndarray
     p: np.ndarray
 
-    def __post_init__(self):
-        lengths = {len(a) for a in (self.t, self.x, self.y, self.p)}
-        if len(lengths) != 1:
-            raise ValueError(f"t, x, y and p must have equal lengths, got {[len(a) for a in self]}")
-
-    def __len__(self) -> int:  # number of events
-        return int(self.t.shape[0])
-
-    def __iter__(self):  # t, x, y, p = events
-        return iter((self.t, self.x, self.y, self.p))
+    @property
+    def num_events(self) -> int:
+        return int(np.shape(self.t)[0])
 
     @property
     def num_on(self) -> int:
-        return int(np.count_nonzero(self.p > 0))
+        return int(np.count_nonzero(np.asarray(self.p) > 0))
 
     @property
     def num_off(self) -> int:
-        return int(np.count_nonzero(self.p < 0))
-
-
-def _check_positive_real(name: str, value) -> float:
-    return check_real(name, value, low=0.0, low_open=True)
+        return int(np.count_nonzero(np.asarray(self.p) < 0))
 
 
 def _video(frames) -> np.ndarray:
     """``frames`` as a float64 array ``[T, H, W]``; accepts ``[T, 1, H, W]`` and torch tensors."""
     if hasattr(frames, "detach"):
+        if getattr(frames, "device", None) is not None and frames.device.type == "meta":
+            raise ValueError("frames are on the 'meta' device, which holds no data; use a CPU or CUDA tensor")
+        if frames.is_complex():
+            raise TypeError(f"frames must hold real intensities, got dtype {frames.dtype}")
         frames = frames.detach().cpu().numpy()
     try:
         video = np.asarray(frames, dtype=np.float64)
@@ -98,7 +91,7 @@ def log_intensity(frames, eps: float = DEFAULT_EPS) -> np.ndarray:
     :math:`\ln(1.1/0.1)/C \approx 2.4/C`. A smaller ``eps`` makes dark pixels
     (and their noise) far more eventful.
     """
-    eps = _check_positive_real("eps", eps)
+    eps = check_real("eps", eps, low=0.0, low_open=True)
     return np.log(_video(frames) + eps)
 
 
@@ -118,19 +111,27 @@ def events(frames, threshold: float = 0.2, eps: float = DEFAULT_EPS) -> Events:
     :math:`m` per pixel (the same rule, without rounding drift). Vectorised over pixels,
     one loop over frames.
     """
-    threshold = _check_positive_real("threshold", threshold)
+    threshold = check_real("threshold", threshold, low=0.0, low_open=True)
     log_i = log_intensity(frames, eps)
     # Log intensity in units of C relative to the first frame; the reference is
     # L_ref = L_0 + m C with an integer m per pixel, so returning to an earlier
     # intensity undoes its events exactly (no drift from adding C again and again).
     level = (log_i - log_i[0]) / threshold
+    # every event crosses one threshold: the video's summed |change| of level bounds their number
+    bound = float(np.abs(np.diff(level, axis=0)).sum()) + level.size if level.shape[0] > 1 else 0.0
+    if not np.isfinite(bound) or bound > 2 ** 62:
+        raise ValueError(f"threshold={threshold!r} is far too small for this video: it would give more events "
+                         "than can be counted; use a contrast threshold around 0.05 to 1")
+    check_size(f"the events of this video at threshold={threshold!r}", bound, 4 * 8)
     m = np.zeros(log_i.shape[1:], dtype=np.int64)
-    ts, ys, xs, ps = [], [], [], []
+    ts, ys, xs, ps, total = [], [], [], [], 0
     for k in range(1, log_i.shape[0]):
         n = np.trunc(level[k] - m).astype(np.int64)      # signed number of thresholds crossed
         m += n                                             # the reference moves by one C per event
         y, x = np.nonzero(n)
         count = np.abs(n[y, x])
+        total += int(count.sum())
+        check_size(f"the events of this video at threshold={threshold!r}", total, 4 * 8)  # four int64 arrays
         ts.append(np.full(int(count.sum()), k, dtype=np.int64))
         ys.append(np.repeat(y, count))
         xs.append(np.repeat(x, count))
@@ -150,10 +151,14 @@ def to_frames(ev: Events, num_frames: int, height: int, width: int) -> np.ndarra
     """
     if not isinstance(ev, Events):
         raise TypeError(f"ev must be the Events returned by dvs.events, got {type(ev).__name__}")
-    for name, value in (("num_frames", num_frames), ("height", height), ("width", width)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    if len(ev):
+    num_frames = check_int("num_frames", num_frames, minimum=1)
+    height = check_int("height", height, minimum=1)
+    width = check_int("width", width, minimum=1)
+    if len({np.shape(a) for a in ev}) != 1 or np.ndim(ev.t) != 1:
+        raise ValueError(f"ev must hold four 1-d arrays of equal length, got shapes {[np.shape(a) for a in ev]}")
+    check_size(f"the count images [num_frames={num_frames}, 2, height={height}, width={width}]",
+               num_frames * 2 * height * width, 8)
+    if ev.num_events:
         for name, arr, size in (("t", ev.t, num_frames), ("y", ev.y, height), ("x", ev.x, width)):
             if arr.min() < 0 or arr.max() >= size:
                 raise ValueError(f"event {name} values must lie in 0..{size - 1}, got {arr.min()}..{arr.max()}")
@@ -169,7 +174,8 @@ def count_by_threshold(frames, thresholds, eps: float = DEFAULT_EPS) -> np.ndarr
     For a given video the count falls roughly like ``1 / threshold``: each
     log-intensity change of size ``|dL|`` gives ``floor(|dL| / C)`` events.
     """
-    values = [_check_positive_real("thresholds", c) for c in np.atleast_1d(np.asarray(thresholds, dtype=object))]
+    values = [check_real("thresholds", c, low=0.0, low_open=True)
+              for c in np.atleast_1d(np.asarray(thresholds, dtype=object))]
     if not values:
         raise ValueError("thresholds must hold at least one contrast threshold")
-    return np.array([len(events(frames, c, eps)) for c in values], dtype=np.int64)
+    return np.array([events(frames, c, eps).num_events for c in values], dtype=np.int64)

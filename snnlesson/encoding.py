@@ -28,7 +28,7 @@ import math
 import numpy as np
 import torch
 
-from snnlesson._validate import check_int, check_real
+from snnlesson._validate import check_int, check_real, check_size
 
 __all__ = [
     "rate", "rate_decode",
@@ -54,6 +54,8 @@ def _as_tensor(name: str, data, *, allow_empty: bool = False) -> torch.Tensor:
             raise TypeError(f"{name} must be a tensor or an array of numbers, got {type(data).__name__}") from err
     if t.dtype == torch.bool or t.is_complex():
         raise TypeError(f"{name} must hold real numbers, got dtype {t.dtype}")
+    if t.device.type == "meta":
+        raise ValueError(f"{name} is on the 'meta' device, which holds no data; use a CPU or CUDA tensor")
     if not t.is_floating_point():
         t = t.to(torch.float32)
     if t.numel() == 0 and not allow_empty:
@@ -75,8 +77,15 @@ def _time_axis(num_steps: int, ndim: int, device) -> torch.Tensor:
     return torch.arange(num_steps, device=device).reshape(num_steps, *([1] * ndim))
 
 
+def _check_train_size(num_steps: int, shape) -> None:
+    """Refuse a spike train ``[num_steps, *shape]`` larger than the size budget (``_validate.check_size``)."""
+    check_size(f"the spike train [num_steps={num_steps}, {', '.join(map(str, shape))}]",
+               num_steps * math.prod(shape), 4)
+
+
 def _one_spike_at(step: torch.Tensor, num_steps: int, fires: torch.Tensor, dtype) -> torch.Tensor:
     """Spike train ``[num_steps, *step.shape]`` with a single spike at ``step`` where ``fires``."""
+    _check_train_size(num_steps, step.shape)
     t = _time_axis(num_steps, step.dim(), step.device)
     return ((t == step) & fires).to(dtype)
 
@@ -117,6 +126,7 @@ def rate(data, num_steps: int, gain: float = 1.0, generator: torch.Generator | N
         raise ValueError(f"gain * data must be a probability <= 1, but gain={gain:g} times the largest "
                          f"value {float(x.max()):.6g} gives {float(p.max()):.6g}; lower the gain to at most "
                          f"{1.0 / float(x.max()):.6g}")
+    _check_train_size(num_steps, x.shape)
     uniform = torch.rand((num_steps, *x.shape), generator=generator, device=x.device, dtype=x.dtype)
     return (uniform < p).to(x.dtype)  # P(U < p) = p for U ~ Uniform[0, 1)
 
@@ -342,32 +352,36 @@ def rank_order_decode(spikes, modulation: float, batch_dims: int = 0) -> torch.T
 # ----------------------------------------------------------------- population code
 
 
-def population_fields(n_fields: int, v_min: float, v_max: float, beta: float = 1.5) -> tuple[torch.Tensor, float]:
+def population_fields(n_fields: int, v_min: float, v_max: float, width_factor: float = 1.5) -> tuple[torch.Tensor, float]:
     r"""Centres and width of Bohte et al.'s (2002) Gaussian receptive fields.
 
     For :math:`m` fields covering :math:`[I_{min}, I_{max}]`, field :math:`i = 1..m` has
 
     .. math:: \mu_i = I_{min} + \frac{2i - 3}{2}\,\frac{I_{max} - I_{min}}{m - 2},
-              \qquad \sigma = \frac{I_{max} - I_{min}}{\beta\,(m - 2)}.
+              \qquad \sigma = \frac{I_{max} - I_{min}}{\gamma\,(m - 2)},
 
     The first and last centres lie half a spacing outside the range, so every value
-    in range is seen by at least two fields. Returns ``(centres [m] float64, sigma)``.
+    in range is seen by at least two fields. ``width_factor`` is :math:`\gamma` (Bohte et al. use
+    1.5; they call it :math:`\beta`, renamed here because ``beta`` is the membrane decay
+    factor everywhere else in the course): larger means narrower fields.
+    Returns ``(centres [m] float64, sigma)``.
     """
     n_fields = check_int("n_fields", n_fields, minimum=3)
     v_min = check_real("v_min", v_min)
     v_max = check_real("v_max", v_max)
     if not v_max > v_min:
         raise ValueError(f"v_max must be > v_min, got v_min={v_min!r}, v_max={v_max!r}")
-    beta = check_real("beta", beta, low=0.0, low_open=True)
+    width_factor = check_real("width_factor", width_factor, low=1e-6)  # tinier: sigma**2 overflows
+    check_size(f"the receptive fields [n_fields={n_fields}]", n_fields, 8)
     i = torch.arange(1, n_fields + 1, dtype=torch.float64)
     spacing = (v_max - v_min) / (n_fields - 2)
     centres = v_min + (2 * i - 3) / 2 * spacing
-    sigma = (v_max - v_min) / (beta * (n_fields - 2))
+    sigma = (v_max - v_min) / (width_factor * (n_fields - 2))
     return centres, sigma
 
 
 def population_times(values, n_fields: int, v_min: float, v_max: float, t_max: float = 1.0,
-                     beta: float = 1.5, silent_below: float = 0.1) -> torch.Tensor:
+                     width_factor: float = 1.5, silent_below: float = 0.1) -> torch.Tensor:
     r"""Firing times of the receptive fields: :math:`t_i = t_{max} (1 - a_i)`, silent if :math:`a_i < 0.1`.
 
     The response of field *i* to a value *v* is the Gaussian
@@ -383,14 +397,15 @@ def population_times(values, n_fields: int, v_min: float, v_max: float, t_max: f
         raise ValueError("values must be finite, got infinity")
     t_max = check_real("t_max", t_max, low=0.0, low_open=True)
     silent_below = check_real("silent_below", silent_below, low=0.0, high=1.0)
-    centres, sigma = population_fields(n_fields, v_min, v_max, beta)
+    centres, sigma = population_fields(n_fields, v_min, v_max, width_factor)
+    check_size(f"the firing times [{', '.join(map(str, v.shape))}, n_fields={len(centres)}]", v.numel() * len(centres), 8)
     response = torch.exp(-(v.unsqueeze(-1) - centres) ** 2 / (2 * sigma ** 2))
     times = t_max * (1 - response)
     return torch.where(response >= silent_below, times, torch.full_like(times, math.inf))
 
 
 def population(values, n_fields: int, v_min: float, v_max: float, num_steps: int,
-               beta: float = 1.5) -> torch.Tensor:
+               width_factor: float = 1.5) -> torch.Tensor:
     r"""Population code as a spike train: each value spikes through ``n_fields`` Gaussian fields.
 
     Field *i* fires once, at step :math:`k_i = \mathrm{round}((T-1)(1 - a_i))`: the
@@ -399,7 +414,7 @@ def population(values, n_fields: int, v_min: float, v_max: float, num_steps: int
     Returns float32 ``[num_steps, *values.shape, n_fields]``.
     """
     num_steps = check_int("num_steps", num_steps, minimum=1)
-    times = population_times(values, n_fields, v_min, v_max, t_max=1.0, beta=beta)   # 1 - a_i
+    times = population_times(values, n_fields, v_min, v_max, t_max=1.0, width_factor=width_factor)   # 1 - a_i
     fires = torch.isfinite(times)
     step = torch.round((num_steps - 1) * torch.where(fires, times, torch.zeros_like(times))).long()
     return _one_spike_at(step, num_steps, fires, torch.float32)
@@ -459,6 +474,8 @@ def reconstruction_curve(data, num_steps_values, generator: torch.Generator | No
     """
     x = _as_tensor("data", data)
     _check_unit_interval("data", x)
+    if isinstance(num_steps_values, (str, bytes)) or not hasattr(num_steps_values, "__iter__"):
+        raise TypeError(f"num_steps_values must be a sequence of step counts, got {num_steps_values!r}")
     steps = [check_int("num_steps_values", int(n) if isinstance(n, (np.integer,)) else n, minimum=2)
              for n in num_steps_values]
     if not steps:

@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from snnlesson._validate import check_real
+from snnlesson._validate import check_real, check_seed, check_size
 
 __all__ = ["LIFParams", "LIFResult", "simulate", "exact_step", "euler_step",
            "time_to_first_spike", "firing_rate", "rheobase", "simulated_firing_rate",
@@ -89,15 +89,35 @@ class LIFResult(NamedTuple):
     spike_times: np.ndarray
 
 
+def _check_params(params) -> LIFParams:
+    if not isinstance(params, LIFParams):
+        raise TypeError(f"params must be an LIFParams, got {type(params).__name__}")
+    return params
+
+
+def _check_step(v, current, dt, params):
+    _check_params(params)
+    dt = _check_current_array(dt, "dt")
+    if np.any(dt < 0):
+        raise ValueError(f"dt must be >= 0 s (a time step or times since the start), got a minimum of {dt.min()!r}")
+    return _check_current_array(v, "v"), _check_current_array(current), dt
+
+
 def exact_step(v, current, dt, params: LIFParams):
     """Exact solution after ``dt`` seconds with a constant ``current``:
-    V(t+dt) = V_inf + (V(t) - V_inf) exp(-dt/tau_m), V_inf = v_rest + R I."""
+    V(t+dt) = V_inf + (V(t) - V_inf) exp(-dt/tau_m), V_inf = v_rest + R I.
+
+    ``v``, ``current`` and ``dt`` (>= 0 s) may be numbers or arrays (NumPy float64 out)."""
+    v, current, dt = _check_step(v, current, dt, params)
     v_inf = params.v_rest + params.resistance * current
     return v_inf + (v - v_inf) * np.exp(-dt / params.tau_m)
 
 
 def euler_step(v, current, dt, params: LIFParams):
-    """One forward-Euler step: V(t+dt) = V(t) + dt/tau_m * (-(V(t) - v_rest) + R I(t))."""
+    """One forward-Euler step: V(t+dt) = V(t) + dt/tau_m * (-(V(t) - v_rest) + R I(t)).
+
+    ``v``, ``current`` and ``dt`` (>= 0 s) may be numbers or arrays (NumPy float64 out)."""
+    v, current, dt = _check_step(v, current, dt, params)
     return v + dt / params.tau_m * (-(v - params.v_rest) + params.resistance * current)
 
 
@@ -294,15 +314,24 @@ def _simulate_euler(p: LIFParams, t, i_grid, in_times, in_weights):
 # --------------------------------------------------------------- analytic results
 
 
-def _check_current_array(current) -> np.ndarray:
-    i = np.asarray(current, dtype=float)
+def _check_current_array(current, name: str = "current") -> np.ndarray:
+    """``current`` as a float64 array (a number gives a 0-d array); TypeError for non-numbers, ValueError for NaN."""
+    if isinstance(current, (str, bytes, bool)) or current is None:
+        raise TypeError(f"{name} must be a number or an array of numbers, got {current!r}")
+    if hasattr(current, "detach"):
+        current = current.detach().cpu().numpy()
+    try:
+        i = np.asarray(current, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be a number or an array of numbers, got {type(current).__name__}") from err
     if not np.all(np.isfinite(i)):
-        raise ValueError("current must be finite, got NaN or infinity")
+        raise ValueError(f"{name} must be finite, got NaN or infinity")
     return i
 
 
 def rheobase(params: LIFParams) -> float:
     """The smallest constant current that ever makes the neuron fire: (threshold - v_rest) / R."""
+    _check_params(params)
     return (params.threshold - params.v_rest) / params.resistance
 
 
@@ -312,6 +341,7 @@ def time_to_first_spike(params: LIFParams, current):
     T = tau_m ln( (V_inf - v_rest) / (V_inf - threshold) ), V_inf = v_rest + R I, when V_inf > threshold.
     ``current`` may be a number or an array (the result has its shape).
     """
+    _check_params(params)
     i = _check_current_array(current)
     v_inf = params.v_rest + params.resistance * i
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -328,6 +358,7 @@ def firing_rate(params: LIFParams, current):
     f = 1 / ( t_ref + tau_m ln( (V_inf - v_reset) / (V_inf - threshold) ) ) when V_inf = v_rest + R I
     exceeds the threshold, else 0. ``current`` may be a number or an array.
     """
+    _check_params(params)
     i = _check_current_array(current)
     v_inf = params.v_rest + params.resistance * i
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -344,7 +375,8 @@ def simulated_firing_rate(params: LIFParams, currents, *, t_stop: float = 1.0, d
     spikes), so it estimates the same steady rate as :func:`firing_rate`. One simulation of
     the same neuron per current: a sweep of experiments, not a network.
     """
-    currents = _check_current_array(currents).reshape(-1)
+    _check_params(params)
+    currents = _check_current_array(currents, "currents").reshape(-1)
     rates = np.zeros(currents.shape)
     for n, i in enumerate(currents):
         spikes = simulate(params, t_stop, dt, current=float(i), method=method).spike_times
@@ -358,12 +390,21 @@ def poisson_bursts(rate: float, bursts=((0.0, 0.2), (0.6, 0.8)), *, seed: int = 
     ``bursts`` is a sequence of (start, stop) windows in seconds. Same seed, same train.
     """
     rate = check_real("rate", rate, low=0.0)
-    rng = np.random.default_rng(seed)
-    times = []
-    for start, stop in bursts:  # a handful of windows
-        start, stop = check_real("burst start", start, low=0.0), check_real("burst stop", stop)
+    rng = np.random.default_rng(check_seed("seed", seed))
+    try:
+        windows = [tuple(b) for b in bursts]
+    except TypeError:
+        raise TypeError(f"bursts must be a sequence of (start, stop) windows in seconds, got {bursts!r}") from None
+    if any(len(w) != 2 for w in windows):
+        raise ValueError(f"bursts must be a sequence of (start, stop) windows in seconds, got {bursts!r}")
+    windows = [(check_real("burst start", a, low=0.0), check_real("burst stop", b)) for a, b in windows]
+    for start, stop in windows:
         if stop < start:
             raise ValueError(f"bursts must be (start, stop) with stop >= start, got ({start}, {stop})")
+    expected = rate * sum(stop - start for start, stop in windows)
+    check_size(f"the spike times of rate={rate!r} Hz over the bursts", 2 * expected + 100, 8)
+    times = []
+    for start, stop in windows:  # a handful of windows
         count = rng.poisson(rate * (stop - start))
         times.append(rng.uniform(start, stop, size=count))
     return np.sort(np.concatenate(times)) if times else np.zeros(0)

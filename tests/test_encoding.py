@@ -312,12 +312,13 @@ def test_rank_order_rejects_negative_and_nan():
 # ----------------------------------------------------------------- population (Bohte et al. 2002)
 
 
-@pytest.mark.parametrize("m, v_min, v_max, beta", [(5, 0.0, 1.0, 1.5), (8, 4.3, 7.9, 1.5), (12, -2.0, 3.0, 2.0)])
-def test_population_fields_follow_bohte_formula(m, v_min, v_max, beta):
-    centres, sigma = encoding.population_fields(m, v_min, v_max, beta)
+@pytest.mark.parametrize("m, v_min, v_max, width_factor", [(5, 0.0, 1.0, 1.5), (8, 4.3, 7.9, 1.5),
+                                                            (12, -2.0, 3.0, 2.0)])
+def test_population_fields_follow_bohte_formula(m, v_min, v_max, width_factor):
+    centres, sigma = encoding.population_fields(m, v_min, v_max, width_factor=width_factor)
     expected = [v_min + (2 * i - 3) / 2 * (v_max - v_min) / (m - 2) for i in range(1, m + 1)]
     np.testing.assert_allclose(centres.numpy(), expected, rtol=1e-12, atol=1e-12)
-    assert sigma == pytest.approx((v_max - v_min) / (beta * (m - 2)), rel=1e-12)
+    assert sigma == pytest.approx((v_max - v_min) / (width_factor * (m - 2)), rel=1e-12)
 
 
 def test_population_fields_hand_computed_example():
@@ -359,7 +360,7 @@ def test_population_times_inf_when_silent():
 
 @pytest.mark.parametrize("kwargs, match", [
     (dict(n_fields=2), "n_fields"), (dict(v_min=1.0, v_max=1.0), "v_max"),
-    (dict(beta=0.0), "beta"), (dict(values=torch.tensor([float("nan")])), "NaN"),
+    (dict(width_factor=0.0), "width_factor"), (dict(values=torch.tensor([float("nan")])), "NaN"),
     (dict(num_steps=0), "num_steps"),
 ])
 def test_population_rejects_bad_input(kwargs, match):

@@ -43,7 +43,7 @@ def test_vectorised_rule_equals_loop_reference(bounds):
     inputs = random_inputs()
     generator = torch.Generator().manual_seed(1)
     weights = initial_weights(12, 5, scale=0.2, generator=generator).double()
-    params = HebbianParams(threshold=0.6, decay=0.5, learning_rate=0.01, bounds=bounds)
+    params = HebbianParams(threshold=0.6, beta=0.5, learning_rate=0.01, bounds=bounds)
     run = run_hebbian(inputs, weights, params)
     ref_spikes, ref_weights = reference_run(inputs, weights, bounds=bounds)
     assert 0 < run.spikes.sum() < run.spikes.numel()  # both firing and silence were exercised
@@ -53,14 +53,30 @@ def test_vectorised_rule_equals_loop_reference(bounds):
 
 
 def test_layer_step_by_hand():
-    """State halves, adds x @ W, fires at >= 0.6 and resets to 0."""
+    """Membrane halves, adds x @ W, fires at >= 0.6; a neuron that fired starts the next step from 0."""
     params = HebbianParams()
     weights = torch.tensor([[0.4, 0.1], [0.2, 0.1]])
     x = torch.tensor([1.0, 1.0])
-    spikes, state = hebbian_layer_step(x, torch.zeros(2), weights, params)
-    assert spikes.tolist() == [1.0, 0.0] and state.tolist() == pytest.approx([0.0, 0.2])
-    spikes, state = hebbian_layer_step(x, state, weights, params)  # 0.6 >= 0.6 fires; 0.1 + 0.2 = 0.3
-    assert spikes.tolist() == [1.0, 0.0] and state.tolist() == pytest.approx([0.0, 0.3])
+    spikes, state = hebbian_layer_step(x, None, weights, params)
+    assert spikes.tolist() == [1.0, 0.0] and state.mem.tolist() == pytest.approx([0.6, 0.2])
+    spikes, state = hebbian_layer_step(x, state, weights, params)  # 0 + 0.6 >= 0.6 fires; 0.1 + 0.2 = 0.3
+    assert spikes.tolist() == [1.0, 0.0] and state.mem.tolist() == pytest.approx([0.6, 0.3])
+
+
+def test_layer_is_the_discrete_lif_neuron_with_reset_to_zero():
+    """The shared step: equal to snntorch.Leaky(reset_mechanism="zero") wherever no membrane sits exactly
+    at the threshold (the article fires at >=, snntorch at >)."""
+    snn = pytest.importorskip("snntorch")
+    inputs = random_inputs(60, 12, seed=4).float()
+    weights = initial_weights(12, 6, scale=0.3, generator=torch.Generator().manual_seed(2))
+    run = run_hebbian(inputs, weights, HebbianParams(), learn=False)
+    leaky = snn.Leaky(beta=0.5, threshold=0.6, reset_mechanism="zero")
+    mem, spikes = leaky.reset_mem(), []
+    for x in inputs:
+        spk, mem = leaky(x @ weights, mem)
+        spikes.append(spk)
+    assert 0 < run.spikes.sum() < run.spikes.numel()
+    assert torch.equal(run.spikes, torch.stack(spikes))
 
 
 def test_update_strengthens_active_inputs_to_firing_neurons_only():
@@ -104,7 +120,7 @@ def test_learn_false_keeps_weights_and_seeded_weights_repeat():
 
 
 @settings(max_examples=30, deadline=None)
-@given(name=st.sampled_from(["threshold", "decay", "learning_rate"]),
+@given(name=st.sampled_from(["threshold", "beta", "learning_rate"]),
        value=st.one_of(st.floats(max_value=-1e-9), st.just(float("nan")), st.just(float("inf"))))
 def test_bad_params_raise_naming_them(name, value):
     with pytest.raises(ValueError, match=name):
@@ -125,3 +141,16 @@ def test_bad_shapes_raise():
         run_hebbian(torch.zeros(3), torch.zeros(3, 2))
     with pytest.raises(ValueError, match="num_neurons"):
         initial_weights(3, 0)
+    with pytest.raises(ValueError, match="inputs"):
+        run_hebbian(torch.full((4, 3), float("nan")), torch.zeros(3, 2))
+
+
+def test_bad_types_and_sizes_raise():
+    with pytest.raises(TypeError, match="learn"):
+        run_hebbian(torch.zeros(4, 3), torch.zeros(3, 2), learn="False")
+    with pytest.raises(TypeError, match="threshold"):
+        HebbianParams(threshold="0.6")
+    with pytest.raises(ValueError, match="learning_rate"):
+        HebbianParams(learning_rate=1e308)  # gave infinite weights before
+    with pytest.raises(ValueError, match="would need"):
+        initial_weights(10**6, 10**6)
