@@ -12,14 +12,20 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 import time
+
+__all__ = ["BENCHMARKS", "bench_data", "bench_explorers", "main"]
 
 BENCHMARKS = {
     "data": "snnlesson.bench:bench_data",
     "bptt": "snnlesson.bptt:bench",
-    "lif_explorer": "snnlesson.widgets.lif:bench_explorer",
-    "encoding": "snnlesson.widgets.encoding:bench_encoding",
+    "explorers": "snnlesson.bench:bench_explorers",
+    "encoding": "snnlesson.lessons.l02_encoding:bench_encoding",
+    "spikeprop": "snnlesson.spikeprop_training:bench",
+    "stdp": "snnlesson.stdp:bench",
+    "rsnn": "snnlesson.rsnn:bench",
     # lesson benchmarks register here: "name": "snnlesson.module:function"
 }
 
@@ -37,6 +43,74 @@ def bench_data() -> dict:
     return {"dataset": train.source, "offline_load_seconds": round(offline_seconds, 4),
             "moving_digits_256x20x64_seconds": round(moving_seconds, 4),
             "moving_digits_shape": list(videos.frames.shape)}
+
+
+def _new_value(control, rng):
+    """A value for ``control`` drawn across its whole range, different from the current one."""
+    import ipywidgets as widgets
+
+    if isinstance(control, widgets.Checkbox):
+        return not control.value
+    if isinstance(control, (widgets.Dropdown, widgets.ToggleButtons, widgets.RadioButtons)):
+        options = [o[1] if isinstance(o, tuple) else o for o in control.options]
+        return options[(options.index(control.value) + 1) % len(options)]
+    for _ in range(100):
+        if isinstance(control, widgets.FloatLogSlider):
+            value = control.base ** rng.uniform(control.min, control.max)
+        else:
+            value = control.min + round(rng.uniform(0, control.max - control.min) / control.step) * control.step
+            value = int(value) if isinstance(control, widgets.IntSlider) else min(float(value), control.max)
+        if value != control.value:
+            return value
+    raise ValueError(f"control {control.description!r} offers a single value: nothing to move")
+
+
+def bench_explorers(moves_per_control: int = 20, seed: int = 0, names=None) -> dict:
+    """Wall time of a slider move (update, redraw, PNG) of every explorer registered in the lessons.
+
+    Imports every ``snnlesson.lessons`` module (each registers its explorers with
+    :func:`snnlesson.explorer.register_explorer`), builds each explorer once and moves
+    every control ``moves_per_control`` times to values spread over its range, in turn
+    (control 1, control 2, ..., control 1, ...); ``names`` limits the run to those explorers.
+    Reports the median and the maximum wall time in ms over all moves, the median per
+    control, and the median CPU time of this process per move (all its threads; less
+    sensitive than wall time to other programs on the machine).
+    """
+    import pkgutil
+    import statistics
+
+    import matplotlib
+    import numpy as np
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from snnlesson import explorer as explorer_module, lessons
+
+    for info in pkgutil.iter_modules(lessons.__path__):
+        importlib.import_module(f"snnlesson.lessons.{info.name}")
+    rng = np.random.default_rng(seed)
+    report = {}
+    for name, make in sorted(explorer_module.EXPLORER_DEMOS.items()):
+        if names is not None and name not in names:
+            continue
+        explorer = make()
+        by_control = {control_name: [] for control_name in explorer.controls}
+        cpu_ms = []
+        for _ in range(moves_per_control):
+            for control_name, control in explorer.controls.items():
+                value = _new_value(control, rng)
+                start, start_cpu = time.perf_counter(), time.process_time()
+                control.value = value  # calls update() and redraws, synchronously
+                by_control[control_name].append(1e3 * (time.perf_counter() - start))
+                cpu_ms.append(1e3 * (time.process_time() - start_cpu))
+        plt.close(explorer.fig)
+        times_ms = [t for moves in by_control.values() for t in moves]
+        report[name] = {"median_ms": round(statistics.median(times_ms), 1), "max_ms": round(max(times_ms), 1),
+                        "moves": len(times_ms),
+                        "median_ms_by_control": {c: round(statistics.median(m), 1) for c, m in by_control.items()},
+                        "median_cpu_ms": round(statistics.median(cpu_ms), 1)}
+    return {"explorers": report, "load_average_1min": round(os.getloadavg()[0], 2)}
 
 
 def _run(name: str) -> dict:

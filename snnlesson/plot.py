@@ -1,7 +1,16 @@
-"""Plotting helpers shared by the lessons: spike rasters, membrane traces, digit grids.
+"""Figure primitives every lesson shares: spike rasters, membrane traces, weight maps, image grids.
 
 Every function takes an optional matplotlib ``ax`` and returns the artists it
 drew, so explorers can update their data in place. Axes are labelled with units.
+A figure that only one lesson draws lives in that lesson's module
+(``snnlesson.lessons.lNN_*``).
+
+* rasters: :func:`raster`, :func:`raster_points`, :func:`signed_raster`,
+  :func:`signed_raster_points`, :func:`window_shade`
+* traces: :func:`lif_trace_points`, :func:`membrane_trace` (continuous time),
+  :func:`membrane_traces` (discrete time), :func:`training_curves`
+* weights: :func:`weight_matrix`, :func:`weight_history`
+* images: :func:`digits_grid`, :func:`image_row`, :func:`events_rgb`
 """
 
 from __future__ import annotations
@@ -9,23 +18,40 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
 
-__all__ = ["to_numpy", "raster", "raster_points", "digits_grid"]
+from snnlesson._plotcheck import as_array, check_color, get_axes
+from snnlesson._validate import check_int, check_real
+
+__all__ = ["to_numpy",
+           "raster", "raster_points", "signed_raster", "signed_raster_points", "window_shade",
+           "lif_trace_points", "membrane_trace", "membrane_traces", "training_curves",
+           "weight_matrix", "weight_history",
+           "digits_grid", "image_row", "events_rgb"]
 
 
 def to_numpy(x) -> np.ndarray:
     """A NumPy copy of a tensor or array (detached, on the CPU)."""
     if isinstance(x, torch.Tensor):
+        if x.device.type == "meta":
+            raise ValueError("x must hold values, got a tensor on the 'meta' device")
         return x.detach().cpu().numpy()
     return np.asarray(x)
 
 
 def _spike_matrix(spikes) -> np.ndarray:
     """A time-first spike array ``[num_steps, *shape]`` flattened to ``[num_steps, num_neurons]``."""
-    s = to_numpy(spikes)
+    s = as_array("spikes", spikes, min_size=0, finite=False)
     if s.ndim < 1 or s.size == 0:
         raise ValueError(f"spikes must be a non-empty time-first array, got shape {s.shape}")
+    if not np.isfinite(s).all():
+        raise ValueError("spikes must hold finite numbers (no NaN or inf)")
     return s.reshape(s.shape[0], -1)
+
+
+def _check_marker_size(marker_size) -> float:
+    return check_real("marker_size", marker_size, low=0.0, low_open=True)
 
 
 def _format_raster_axes(ax, num_steps: int, num_neurons: int, *, dt=None, ylabel="neuron index", title=None):
@@ -55,9 +81,11 @@ def raster(spikes, ax=None, *, dt=None, marker_size=2.0, color="black", title=No
     With ``dt`` (seconds per step) the x-axis is in seconds, otherwise in steps.
     Update it in place with ``artist.set_offsets(np.column_stack(raster_points(new)))``.
     """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3))
     matrix = _spike_matrix(spikes)
+    dt = None if dt is None else check_real("dt", dt, low=0.0, low_open=True)
+    marker_size = _check_marker_size(marker_size)
+    color = check_color("color", color)
+    ax = get_axes(ax)
     steps, neurons = np.nonzero(matrix)
     x = steps * dt if dt is not None else steps
     num_steps, num_neurons = matrix.shape
@@ -67,9 +95,27 @@ def raster(spikes, ax=None, *, dt=None, marker_size=2.0, color="black", title=No
     return artist
 
 
+def window_shade(ax, num_steps: int, *, color="0.88", label="after the last time step"):
+    """A grey band over a time axis from step ``num_steps`` on; returns the Rectangle.
+
+    For rasters drawn on a fixed time axis longer than the train: the band marks the
+    steps the train does not reach. Move it with ``shade.set_x(new_num_steps - 0.5)``.
+    """
+    from matplotlib.patches import Rectangle
+
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes, got {ax!r}")
+    num_steps = check_int("num_steps", num_steps, minimum=0)
+    shade = Rectangle((num_steps - 0.5, 0.0), 1e9, 1.0, transform=ax.get_xaxis_transform(),
+                      facecolor=check_color("color", color), edgecolor="none", zorder=0, label=label)
+    ax.add_patch(shade)
+    return shade
+
+
 def digits_grid(images, labels=None, ncols=8, ax=None, cmap="gray"):
     """Show images ``[N, 1, H, W]`` or ``[N, H, W]`` (values in [0, 1]) as one grid; returns the AxesImage."""
-    imgs = to_numpy(images)
+    imgs = as_array("images", images, finite=False)
+    ncols = check_int("ncols", ncols, minimum=1)
     if imgs.ndim == 4:
         imgs = imgs[:, 0]
     if imgs.ndim != 3 or imgs.shape[0] == 0:
@@ -81,20 +127,22 @@ def digits_grid(images, labels=None, ncols=8, ax=None, cmap="gray"):
     for i in range(n):  # a handful of tiles: a loop over pictures, not neurons
         r, c = divmod(i, ncols)
         grid[r * (h + 2) + 1:r * (h + 2) + 1 + h, c * (w + 2) + 1:c * (w + 2) + 1 + w] = imgs[i]
-    if ax is None:
-        _, ax = plt.subplots(figsize=(ncols * 0.8, nrows * 0.9))
+    if labels is not None:
+        labels = as_array("labels", labels, ndim=1)
+        if labels.size != n:
+            raise ValueError(f"labels must hold one label per image ({n}), got {labels.size}")
+    ax = get_axes(ax, figsize=(ncols * 0.8, nrows * 0.9))
     artist = ax.imshow(grid, cmap=cmap, vmin=0, vmax=1)
     ax.set_xticks([])
     ax.set_yticks([])
     if labels is not None:
-        labels = to_numpy(labels)
         for i in range(n):
             r, c = divmod(i, ncols)
             ax.text(c * (w + 2) + 2, r * (h + 2) + 6, str(int(labels[i])), color="yellow", fontsize=8)
     return artist
 
 
-# ----------------------------------------------------------------- lesson 02: encoding and event cameras
+# ----------------------------------------------------------------- ON/OFF rasters and events
 
 
 def signed_raster(spikes, ax=None, *, marker_size=2.0, on_color="tab:red", off_color="tab:blue",
@@ -103,9 +151,10 @@ def signed_raster(spikes, ax=None, *, marker_size=2.0, on_color="tab:red", off_c
 
     Returns ``(on_artist, off_artist)``; update with :func:`signed_raster_points`.
     """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3))
     matrix = _spike_matrix(spikes)
+    marker_size = _check_marker_size(marker_size)
+    on_color, off_color = check_color("on_color", on_color), check_color("off_color", off_color)
+    ax = get_axes(ax)
     on, off = signed_raster_points(matrix)
     num_steps, num_neurons = matrix.shape
     marker = "|" if num_neurons < 50 else "."
@@ -127,12 +176,15 @@ def events_rgb(on_counts, off_counts, scale=None) -> np.ndarray:
 
     ``scale`` is the count shown at full colour (default: the largest count, at least 1).
     """
-    on = to_numpy(on_counts).astype(float)
-    off = to_numpy(off_counts).astype(float)
+    on = as_array("on_counts", on_counts)
+    off = as_array("off_counts", off_counts)
+    if on.min() < 0 or off.min() < 0:
+        raise ValueError("on_counts and off_counts must be event counts >= 0")
     if on.shape != off.shape or on.ndim != 2:
         raise ValueError(f"on_counts and off_counts must be equal-shaped 2-D arrays, got {on.shape} and {off.shape}")
     if scale is None:
         scale = max(on.max(), off.max(), 1.0)
+    scale = check_real("scale", scale, low=0.0, low_open=True)
     on_n, off_n = np.clip(on / scale, 0, 1), np.clip(off / scale, 0, 1)
     rgb = np.ones(on.shape + (3,))
     rgb[..., 0] -= off_n          # OFF: remove red -> blue
@@ -141,59 +193,18 @@ def events_rgb(on_counts, off_counts, scale=None) -> np.ndarray:
     return np.clip(rgb, 0, 1)
 
 
-def spike_count_histogram(counts, num_steps: int, p: float, ax=None):
-    """Histogram of spike counts against Binomial(T, p), Poisson(Tp) and Gaussian approximations.
-
-    Returns the axes. The binomial is exact for a Bernoulli rate code; the Poisson
-    has variance ``T p`` (too wide when ``p`` is not small); the Gaussian matches
-    the binomial's mean ``T p`` and variance ``T p (1 - p)``.
-    """
-    from math import lgamma
-
-    counts = to_numpy(counts).ravel()
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3))
-    lo, hi = int(counts.min()) - 5, int(counts.max()) + 6
-    bins = np.arange(lo, hi + 1) - 0.5
-    ax.hist(counts, bins=bins, density=True, color="0.8", label=f"{counts.size:,} simulated trains")
-    k = np.arange(max(lo, 0), hi + 1)
-    mean, var = num_steps * p, num_steps * p * (1 - p)
-    log_binom = np.array([lgamma(num_steps + 1) - lgamma(j + 1) - lgamma(num_steps - j + 1) for j in k])
-    binom = np.exp(log_binom + k * np.log(p) + (num_steps - k) * np.log1p(-p))
-    poisson = np.exp(k * np.log(mean) - mean - np.array([lgamma(j + 1) for j in k]))
-    grid = np.linspace(k[0], k[-1], 400)
-    gauss = np.exp(-(grid - mean) ** 2 / (2 * var)) / np.sqrt(2 * np.pi * var)
-    ax.plot(k, binom, "k.", label=f"binomial ({num_steps}, {p:g}): exact")
-    ax.plot(k, poisson, "-", color="tab:orange", label=f"Poisson, mean {mean:g} (variance {mean:g})")
-    ax.plot(grid, gauss, "--", color="tab:blue", label=f"Gaussian, mean {mean:g}, variance {var:.4g}")
-    ax.set_xlabel(f"spike count in {num_steps} steps")
-    ax.set_ylabel("probability")
-    ax.legend(fontsize=7)
-    return ax
-
-
-def reconstruction_plot(curve: dict, ax=None):
-    """Plot :func:`snnlesson.encoding.reconstruction_curve` (log-log) with the two scaling laws; returns the axes."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3.5))
-    steps = np.asarray(curve["num_steps"], dtype=float)
-    ax.loglog(steps, curve["rate"], "o-", color="tab:red", label="rate code (decoded by counting)")
-    ax.loglog(steps, curve["latency"], "s-", color="tab:green", label="latency code (linear, decoded by timing)")
-    ax.loglog(steps, curve["rate"][0] * np.sqrt(steps[0] / steps), ":", color="tab:red", label=r"$\propto 1/\sqrt{T}$")
-    ax.loglog(steps, curve["latency"][0] * (steps[0] - 1) / (steps - 1), ":", color="tab:green",
-              label=r"$\propto 1/(T-1)$")
-    ax.set_xlabel("number of time steps T")
-    ax.set_ylabel("RMS reconstruction error (intensity)")
-    ax.legend(fontsize=7)
-    return ax
-
-
-# ----------------------------------------------------------------- lesson 01: the LIF neuron
+# ----------------------------------------------------------------- membrane traces and weights
 
 
 def lif_trace_points(result, params) -> tuple[np.ndarray, np.ndarray]:
     """(t, v) of a :func:`snnlesson.lif.simulate` result with every spike drawn as a rise to the
     threshold and a drop to ``v_reset`` at its exact time, for plotting the membrane trace."""
+    from snnlesson.lif import LIFParams, LIFResult
+
+    if not isinstance(result, LIFResult):
+        raise TypeError(f"result must be the LIFResult of snnlesson.lif.simulate, got {type(result).__name__}")
+    if not isinstance(params, LIFParams):
+        raise TypeError(f"params must be a snnlesson.lif.LIFParams, got {type(params).__name__}")
     spikes = np.asarray(result.spike_times, dtype=float)
     t_all = np.concatenate([spikes, spikes, result.t])
     v_all = np.concatenate([np.full(spikes.shape, params.threshold), np.full(spikes.shape, params.v_reset),
@@ -209,9 +220,11 @@ def membrane_trace(result, params, ax=None, *, input_spikes=None, label=None, co
 
     ``input_spikes`` (s), when given, are marked as ticks along the bottom of the axes.
     """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 2.5))
-    (line,) = ax.plot(*lif_trace_points(result, params), lw=1.0, color=color, label=label)
+    points = lif_trace_points(result, params)
+    if input_spikes is not None:
+        input_spikes = as_array("input_spikes", input_spikes, ndim=1, min_size=0)
+    ax = get_axes(ax, figsize=(7, 2.5))
+    (line,) = ax.plot(*points, lw=1.0, color=color, label=label)
     ax.axhline(params.threshold, color="tab:red", ls="--", lw=0.8)
     if len(result.spike_times):
         ax.plot(result.spike_times, np.full(len(result.spike_times), params.threshold * 1.08), "v",
@@ -226,27 +239,12 @@ def membrane_trace(result, params, ax=None, *, input_spikes=None, label=None, co
     return line
 
 
-def loglog_errors(dts, errors, ax=None, *, label=None, reference_order=1):
-    """Error against time step on log-log axes, with a dashed line of slope ``reference_order``."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(4.5, 3.5))
-    dts, errors = np.asarray(dts, float), np.asarray(errors, float)
-    (line,) = ax.loglog(dts, errors, "o-", label=label)
-    ref = errors[0] * (dts / dts[0]) ** reference_order
-    ax.loglog(dts, ref, "k--", lw=0.8, label=f"slope {reference_order}")
-    ax.set_xlabel("time step dt (s)")
-    ax.set_ylabel("error")
-    ax.legend(fontsize=8)
-    return line
-
-
 def weight_matrix(weights, ax=None, *, title=None, vmin=None, vmax=None, cmap="viridis"):
     """Weights ``[num_inputs, num_neurons]`` as an image (inputs down, neurons across); returns the AxesImage."""
-    w = to_numpy(weights)
+    w = as_array("weights", weights, finite=False)
     if w.ndim != 2:
         raise ValueError(f"weights must be 2-D [num_inputs, num_neurons], got shape {w.shape}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(2.5, 3.5))
+    ax = get_axes(ax, figsize=(2.5, 3.5))
     image = ax.imshow(w, aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
     ax.figure.colorbar(image, ax=ax, label="weight")
     ax.set_xticks(np.arange(w.shape[1]))
@@ -260,12 +258,23 @@ def weight_matrix(weights, ax=None, *, title=None, vmin=None, vmax=None, cmap="v
 def weight_history(history, groups: dict, ax=None, *, title=None, linestyle="-"):
     """Mean weight of each group of inputs over learning steps; ``history`` is ``[num_steps + 1, num_inputs, num_neurons]``
     and ``groups`` maps a label to a boolean mask over inputs. Returns the lines."""
-    h = to_numpy(history)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3))
-    lines = []
+    h = as_array("history", history, ndim=3)
+    if not isinstance(groups, dict) or not groups:
+        raise TypeError(f"groups must be a non-empty dict label -> boolean mask over inputs, got {groups!r}")
+    masks = {}
     for label, mask in groups.items():
-        (line,) = ax.plot(h[:, to_numpy(mask).astype(bool)].mean(axis=(1, 2)), linestyle, label=label)
+        mask = as_array("groups", mask, ndim=1).astype(bool)
+        if mask.size != h.shape[1]:
+            raise ValueError(f"groups masks must have one entry per input ({h.shape[1]}), got {mask.size}")
+        masks[label] = mask
+    try:
+        Line2D([], [], linestyle=linestyle)
+    except (TypeError, ValueError):
+        raise ValueError(f"linestyle must be a matplotlib line style such as '-' or '--', got {linestyle!r}") from None
+    ax = get_axes(ax, figsize=(5, 3))
+    lines = []
+    for label, mask in masks.items():
+        (line,) = ax.plot(h[:, mask].mean(axis=(1, 2)), linestyle=linestyle, label=label)
         lines.append(line)
     ax.set_xlabel("time step")
     ax.set_ylabel("mean weight")
@@ -275,39 +284,17 @@ def weight_history(history, groups: dict, ax=None, *, title=None, linestyle="-")
     return lines
 
 
-# ----------------------------------------------------------------- lesson 02 (continued): code grids, DVS
-
-
-def code_rasters(codes: dict, ncols: int = 3, *, marker_size=None, panel_size=(4.2, 2.6)):
-    """One raster per entry of ``codes`` (name -> time-first spike train) in a grid; returns the figure.
-
-    Trains with negative spikes (delta / OFF) are drawn in two colours.
-    """
-    if not codes:
-        raise ValueError("codes must name at least one spike train")
-    n = len(codes)
-    ncols = min(ncols, n)
-    nrows = -(-n // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows), squeeze=False)
-    for ax, (name, spikes) in zip(axes.flat, codes.items()):  # one panel per code
-        s = to_numpy(spikes)
-        size = marker_size if marker_size is not None else (40.0 if s[0].size < 50 else 1.0)
-        if (s < 0).any():
-            signed_raster(s, ax=ax, marker_size=size, title=name)
-        else:
-            raster(s, ax=ax, marker_size=size, title=name)
-        ax.set_title(f"{name}\n{int(np.abs(s).sum()):,} spikes", fontsize=9)
-    for ax in list(axes.flat)[n:]:
-        ax.set_visible(False)
-    fig.tight_layout()
-    return fig
+# ----------------------------------------------------------------- images
 
 
 def image_row(images: dict, *, cmap="gray", size=2.2):
     """Show images (title -> ``[H, W]`` array, values in [0, 1]) side by side; returns the figure."""
+    if not isinstance(images, dict) or not images:
+        raise TypeError(f"images must be a non-empty dict title -> image, got {type(images).__name__}")
+    size = check_real("size", size, low=0.0, low_open=True, high=20.0)
     fig, axes = plt.subplots(1, len(images), figsize=(size * len(images), size + 0.4), squeeze=False)
     for ax, (title, image) in zip(axes.flat, images.items()):
-        ax.imshow(to_numpy(image).squeeze(), cmap=cmap, vmin=0, vmax=1)
+        ax.imshow(as_array("images", image, finite=False).squeeze(), cmap=cmap, vmin=0, vmax=1)
         ax.set_title(title, fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
@@ -315,50 +302,7 @@ def image_row(images: dict, *, cmap="gray", size=2.2):
     return fig
 
 
-def dvs_strip(frames, event_counts, frame_indices):
-    """Frames (top row) above their ON/OFF events (bottom row: red ON, blue OFF); returns the figure.
-
-    ``frames`` is a video ``[T, H, W]`` or ``[T, 1, H, W]``; ``event_counts`` is
-    ``snnlesson.dvs.to_frames(...)`` ``[T, 2, H, W]``.
-    """
-    video = to_numpy(frames)
-    if video.ndim == 4:
-        video = video[:, 0]
-    counts = to_numpy(event_counts)
-    scale = max(int(counts[list(frame_indices)].max()), 1)
-    fig, axes = plt.subplots(2, len(frame_indices), figsize=(1.9 * len(frame_indices), 4.1), squeeze=False)
-    for col, k in enumerate(frame_indices):
-        axes[0, col].imshow(video[k], cmap="gray", vmin=0, vmax=1)
-        axes[0, col].set_title(f"frame {k}", fontsize=9)
-        axes[1, col].imshow(events_rgb(counts[k, 0], counts[k, 1], scale=scale))
-        axes[1, col].set_title(f"{int(counts[k, 0].sum())} ON / {int(counts[k, 1].sum())} OFF", fontsize=8)
-    for ax in axes.flat:
-        ax.set_xticks([])
-        ax.set_yticks([])
-    axes[0, 0].set_ylabel("intensity")
-    axes[1, 0].set_ylabel("events")
-    fig.tight_layout()
-    return fig
-
-
-def event_count_plot(thresholds, counts, ax=None):
-    """Events against contrast threshold (log-log) with a ``1/C`` guide; returns the axes."""
-    c = np.asarray(thresholds, dtype=float)
-    n = np.asarray(counts, dtype=float)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3.2))
-    shown = n > 0
-    ax.loglog(c[shown], n[shown], "o-", color="tab:purple", label="emulated DVS")
-    i = int(np.argmax(shown))
-    ax.loglog(c, n[i] * c[i] / c, ":", color="0.4", label=r"$\propto 1/C$")
-    ax.set_xlabel("contrast threshold C (natural-log units)")
-    ax.set_ylabel("number of events")
-    ax.set_ylim(max(n[shown].min() / 3, 0.5), n.max() * 3)
-    ax.legend(fontsize=8)
-    return ax
-
-
-# --- lesson 05: BPTT with surrogate gradients
+# ----------------------------------------------------------------- discrete-time traces and training
 
 
 def membrane_traces(mem, ax=None, *, threshold=None, labels=None, highlight=None):
@@ -367,11 +311,13 @@ def membrane_traces(mem, ax=None, *, threshold=None, labels=None, highlight=None
     ``threshold`` draws a dashed line; ``highlight`` (a neuron index) is drawn thick.
     Update in place with ``line.set_ydata(new[:, i])``.
     """
-    m = to_numpy(mem)
+    m = as_array("mem", mem, min_size=0, finite=False)
     if m.ndim != 2 or m.size == 0:
         raise ValueError(f"mem must be a non-empty [num_steps, neurons] array, got shape {m.shape}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3))
+    if labels is not None and (isinstance(labels, str) or not hasattr(labels, "__len__")
+                               or len(labels) != m.shape[1]):
+        raise ValueError(f"labels must hold one label per neuron ({m.shape[1]}), got {labels!r}")
+    ax = get_axes(ax)
     steps = np.arange(m.shape[0])
     colors = plt.cm.tab10(np.arange(m.shape[1]) % 10)
     lines = [ax.plot(steps, m[:, i], color=colors[i], lw=2.5 if i == highlight else 1.0,
@@ -387,8 +333,14 @@ def membrane_traces(mem, ax=None, *, threshold=None, labels=None, highlight=None
 
 def training_curves(history, axes=None):
     """Loss per batch and accuracy per epoch from a ``snnlesson.bptt.History``; returns the two axes."""
+    if not all(hasattr(history, a) for a in ("batch_loss", "train_accuracy", "test_accuracy")):
+        raise TypeError(f"history must be a training History (batch_loss, train_accuracy, test_accuracy), "
+                        f"got {type(history).__name__}")
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(10, 3.2))
+    elif not (isinstance(axes, (tuple, list, np.ndarray)) and len(axes) == 2
+              and all(isinstance(a, Axes) for a in axes)):
+        raise TypeError(f"axes must be two matplotlib Axes (loss, accuracy) or None, got {axes!r}")
     ax_loss, ax_acc = axes
     loss = np.asarray(history.batch_loss, dtype=float)
     if loss.size == 0:
@@ -410,77 +362,4 @@ def training_curves(history, axes=None):
     ax_acc.set_xticks(epochs)
     ax_acc.legend(fontsize=8)
     ax_acc.figure.tight_layout()
-    return axes
-
-
-
-def unrolled_graph(num_steps: int = 4, ax=None):
-    """The computational graph of one LIF layer unrolled over ``num_steps`` steps; returns the axes.
-
-    Forward arrows (black): input current ``W x[t]`` -> membrane ``U[t]`` -> spike ``S[t]`` -> loss ``L[t]``,
-    and the leak ``beta`` from ``U[t-1]`` to ``U[t]``; the reset from ``S[t-1]`` (dotted, no gradient).
-    Backward (red): the gradient flows back along the same arrows, through time.
-    """
-    if isinstance(num_steps, bool) or not isinstance(num_steps, int) or not 1 <= num_steps <= 8:
-        raise ValueError(f"num_steps must be an integer in [1, 8], got {num_steps!r}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(2.4 * num_steps + 1, 4.2))
-    rows = {"x": 0.0, "U": 1.0, "S": 2.0, "L": 3.0}
-    names = {"x": "W x[{t}]", "U": "U[{t}]", "S": "S[{t}]", "L": "L[{t}]"}
-    box = dict(boxstyle="round,pad=0.35", fc="white", ec="black")
-
-    def arrow(x0, y0, x1, y1, color="black", style="-", text=None, rad=0.0, dx=0.0):
-        ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
-                    arrowprops=dict(arrowstyle="->", color=color, ls=style, lw=1.3,
-                                    shrinkA=14, shrinkB=14, connectionstyle=f"arc3,rad={rad}"))
-        if text:
-            ax.text((x0 + x1) / 2 + dx, (y0 + y1) / 2 + (0.12 if dx == 0 else 0.0), text,
-                    ha="center", va="center", fontsize=9, color=color)
-
-    for t in range(num_steps):
-        for key, y in rows.items():
-            ax.text(t, y, names[key].format(t=t + 1), ha="center", va="center", bbox=box, fontsize=10)
-        arrow(t, 0, t, 1)
-        arrow(t, 1, t, 2, text="Θ", dx=-0.12)
-        arrow(t, 2, t, 3)
-        arrow(t + 0.15, 3, t + 0.15, 2, color="tab:red")
-        arrow(t + 0.15, 2, t + 0.15, 1, color="tab:red", text="surrogate", dx=0.33)
-        if t > 0:
-            arrow(t - 1, 1, t, 1, text="β")
-            arrow(t, 0.85, t - 1, 0.85, color="tab:red")
-            arrow(t - 1, 2, t, 1, style=":", color="gray")
-    ax.set_xlim(-0.6, num_steps - 0.4)
-    ax.set_ylim(-0.5, 3.5)
-    ax.axis("off")
-    ax.set_title("LIF layer unrolled in time: forward (black), gradient (red), reset without gradient (dotted)",
-                 fontsize=10)
-    return ax
-
-
-def dead_gradient(weights, counts, surrogate_gradient, axes=None):
-    """Spike count against a weight (a staircase), and its gradient: finite differences vs the surrogate.
-
-    weights : ``[N]`` increasing weight values; counts : ``[N]`` spike counts; surrogate_gradient : ``[N]``
-    d(count)/d(weight) from autograd with the surrogate. Returns the two axes.
-    """
-    w, c, g = to_numpy(weights), to_numpy(counts), to_numpy(surrogate_gradient)
-    if not (w.ndim == c.ndim == g.ndim == 1 and w.size == c.size == g.size >= 2):
-        raise ValueError(f"weights, counts and surrogate_gradient must be 1-D of the same length >= 2, "
-                         f"got shapes {w.shape}, {c.shape}, {g.shape}")
-    if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(10, 3.2))
-    ax_c, ax_g = axes
-    ax_c.step(w, c, where="post", color="black")
-    ax_c.set_xlabel("input weight w")
-    ax_c.set_ylabel("spike count in the window")
-    ax_c.set_title("forward: a staircase", fontsize=10)
-    finite = np.diff(c) / np.diff(w)
-    ax_g.plot(w[:-1], finite, color="black", lw=1, label="finite difference (true slope)")
-    ax_g.plot(w, g, color="tab:orange", lw=2, label="surrogate gradient (autograd)")
-    ax_g.set_yscale("symlog", linthresh=1.0)
-    ax_g.set_xlabel("input weight w")
-    ax_g.set_ylabel("d(spike count) / dw")
-    ax_g.set_title("backward: zero almost everywhere, or a smooth surrogate", fontsize=10)
-    ax_g.legend(fontsize=8)
-    ax_g.figure.tight_layout()
     return axes

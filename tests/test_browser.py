@@ -3,7 +3,8 @@
 Opens the course with JupyterLab (as `python3 course.py lab` does), runs every
 cell of each notebook in the browser, and checks that no cell fails, that the
 first explorer's slider is rendered by the widget manager and that moving it
-with the keyboard redraws the figure. Needs Debian's Chromium (/usr/bin/chromium)
+with the keyboard redraws the figure, and that the exercise solutions open
+collapsed. Needs Debian's Chromium (/usr/bin/chromium)
 and the `playwright` package; skipped where either is missing (CI installs both).
 """
 
@@ -109,12 +110,17 @@ def test_lesson_runs_in_jupyterlab_and_its_first_slider_redraws(lab_url, tmp_pat
             page.screenshot(path=str(shots / f"{notebook[:2]}_before.png"))
             handle = page.locator(".widget-slider .noUi-handle, .widget-slider .ui-slider-handle").first
             handle.focus()
+            # move away from the end the slider starts at (lesson 04's epoch slider starts at its maximum)
+            now, top = handle.get_attribute("aria-valuenow"), handle.get_attribute("aria-valuemax")
+            key = "ArrowLeft" if now is not None and now == top else "ArrowRight"
             for _ in range(10):
-                handle.press("ArrowRight")
+                handle.press(key)
             page.wait_for_function("(before) => { const img = document.querySelector('.jupyter-widgets.widget-image');"
                                    " return img && img.getAttribute('src') !== before; }", arg=before,
                                    timeout=30_000)
             page.screenshot(path=str(shots / f"{notebook[:2]}_after.png"))
+            # exercise solutions ("source_hidden" metadata) open collapsed: a placeholder instead of the code
+            assert page.locator(".jp-InputPlaceholder").count() >= 1
             errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
             assert not any("Error" in text or "Traceback" in text for text in errors.all_inner_texts())
         except Exception:

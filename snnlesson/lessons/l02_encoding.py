@@ -1,0 +1,494 @@
+"""Lesson 02 (encoding information in spikes): explorers and figures.
+
+Explorers (each returns an :class:`~snnlesson.explorer.Explorer`):
+
+* :func:`rate_explorer`: ``num_steps`` and ``gain`` of the Bernoulli rate code, and the image
+  decoded back by counting spikes
+* :func:`latency_explorer`: ``tau``, ``threshold`` and ``num_steps`` of the log latency code
+* :func:`delta_explorer`: the delta code's ``threshold`` on a moving digit
+* :func:`dvs_explorer`: the event camera's contrast ``threshold`` and the frame shown
+
+Figures: :func:`spike_count_histogram`, :func:`reconstruction_plot`, :func:`code_rasters`,
+:func:`dvs_strip`, :func:`event_count_plot`. :func:`bench_encoding` times the encoders
+(``python -m snnlesson.bench encoding``).
+"""
+
+from __future__ import annotations
+
+import time
+from math import lgamma
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib import ticker
+from matplotlib.lines import Line2D
+
+from snnlesson import dvs, encoding
+from snnlesson._validate import check_int, check_real, check_size
+from snnlesson.explorer import (Explorer, as_image, as_video, int_slider, log_slider, register_explorer,
+                                slider)
+from snnlesson._plotcheck import as_array, get_axes
+from snnlesson.plot import events_rgb, raster, signed_raster, window_shade
+
+__all__ = ["RateCandidates", "rate_explorer", "latency_explorer", "delta_explorer", "dvs_explorer",
+           "spike_count_histogram", "reconstruction_plot", "code_rasters", "dvs_strip", "event_count_plot",
+           "bench_encoding"]
+
+RATE_MAX_STEPS = 500      # top of the rate explorer's num_steps slider
+LATENCY_MAX_STEPS = 200   # top of the latency explorer's num_steps slider
+
+
+def _plain_log_ticks(ax, axes="y"):
+    """Log-axis tick labels as plain numbers (1, 10, 100) rather than powers of ten."""
+    for axis in ([ax.xaxis] if "x" in axes else []) + ([ax.yaxis] if "y" in axes else []):
+        axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        axis.set_minor_formatter(ticker.NullFormatter())
+
+
+def _no_ticks(*axes):
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+
+
+# ---------------------------------------------------------------------------------------------- rate code
+
+
+class RateCandidates:
+    """Every spike a rate code of ``image`` can hold for ``num_steps <= max_steps`` and ``gain <= 1``.
+
+    The rate code fires pixel *i* at step *t* when a uniform number ``U[t, i] < gain x_i``.
+    Drawing ``U`` once for ``max_steps`` steps (``torch.rand`` with ``seed``, as
+    :func:`snnlesson.encoding.rate` does) and keeping only the pairs with ``U < x`` (the only
+    ones any gain up to 1 can fire) makes a slider move cheap: :meth:`spikes` filters them.
+    The first ``num_steps`` steps equal ``encoding.rate(image, num_steps, gain,
+    torch.Generator().manual_seed(seed))`` exactly.
+    """
+
+    def __init__(self, image, max_steps: int, seed: int):
+        image = as_image(image, "image")
+        max_steps = check_int("max_steps", max_steps, minimum=1)
+        check_size(f"the uniform numbers [max_steps={max_steps}, {image.size}]", max_steps * image.size, 4)
+        self.max_steps = max_steps
+        generator = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
+        uniform = torch.rand((max_steps, *image.shape), generator=generator).numpy().reshape(max_steps, -1)
+        intensity = image.reshape(-1).astype(np.float32)
+        self.steps, self.pixels = np.nonzero(uniform < intensity)
+        self.uniform = uniform[self.steps, self.pixels]
+        self.intensity = intensity[self.pixels]
+
+    def spikes(self, num_steps: int, gain: float) -> tuple[np.ndarray, np.ndarray]:
+        """(steps, pixels) of the spikes of a ``num_steps``-step train with this ``gain``, in step order."""
+        num_steps = check_int("num_steps", num_steps, minimum=1, maximum=self.max_steps)
+        gain = check_real("gain", gain, low=0.0, high=1.0)
+        fires = (self.steps < num_steps) & (self.uniform < np.float32(gain) * self.intensity)
+        return self.steps[fires], self.pixels[fires]
+
+
+def rate_explorer(image, num_steps: int = 100, gain: float = 1.0, seed: int = 0) -> Explorer:
+    """Rate-code one image: raster of every pixel and the image decoded back by counting spikes.
+
+    image : ``[H, W]`` or ``[1, H, W]``, values in [0, 1]. Sliders: ``num_steps`` (1..500)
+    and ``gain`` (0.05..1). The uniform random numbers are drawn once (``seed``) for 500
+    steps, so the first ``num_steps`` steps are exactly
+    ``encoding.rate(image, num_steps, gain, torch.Generator().manual_seed(seed))``: more steps
+    extend the train, and the time axis stays fixed at 500 steps.
+    """
+    x = as_image(image, "image")
+    seed = check_int("seed", seed)
+    candidates = RateCandidates(x, RATE_MAX_STEPS, seed)
+
+    fig, (ax_r, ax_d, ax_o) = plt.subplots(1, 3, figsize=(10, 3.3), gridspec_kw={"width_ratios": [2.4, 1, 1]})
+    points = raster(np.zeros((RATE_MAX_STEPS, x.size)), ax=ax_r, marker_size=1,
+                    ylabel="pixel index (row by row)", title=" ")
+    shade = window_shade(ax_r, num_steps)
+    decoded = ax_d.imshow(x, cmap="gray", vmin=0, vmax=1)
+    ax_d.set_title(" \n ", fontsize=9)
+    ax_o.imshow(x, cmap="gray", vmin=0, vmax=1)
+    ax_o.set_title("original\n(intensity 0 to 1)", fontsize=9)
+    _no_ticks(ax_d, ax_o)
+    ax_r.legend(handles=[Line2D([], [], ls="", marker="s", ms=3, color="black", label="spike"), shade],
+                loc="upper right", fontsize=7, framealpha=1)
+    fig.tight_layout()
+
+    def update(num_steps, gain):
+        steps, pixels = candidates.spikes(num_steps, gain)
+        points.set_offsets(np.column_stack([steps, pixels]))
+        shade.set_x(num_steps - 0.5)
+        # decode by counting: x_hat = count / (gain T), as encoding.rate_decode does
+        estimate = np.bincount(pixels, minlength=x.size).reshape(x.shape) / (gain * num_steps)
+        decoded.set_data(estimate)
+        error = float(np.sqrt(np.mean((estimate - x) ** 2)))
+        ax_r.set_title(f"rate code: {steps.size:,} spikes in {num_steps} steps", fontsize=10)
+        ax_d.set_title(f"decoded: count / (gain T)\nRMS error {error:.3f}", fontsize=9)
+        return f"{steps.size:,} spikes in {num_steps} steps; RMS error of the decoded image {error:.3f}"
+
+    controls = {"num_steps": int_slider("num_steps", num_steps, 1, RATE_MAX_STEPS),
+                "gain": slider("gain", gain, 0.05, 1.0, 0.05)}
+    return Explorer(fig, controls, update, dynamic=[points, shade, decoded, ax_r.title, ax_d.title])
+
+
+# ---------------------------------------------------------------------------------------------- latency code
+
+
+def latency_explorer(image, num_steps: int = 50, tau: float = 5.0, threshold: float = 0.01) -> Explorer:
+    """Log latency code of one image (``clip=True``, ``bypass=True``): raster and the spike-time curve.
+
+    Sliders: ``tau`` (0.1..100 steps), ``threshold`` (0.001..0.5) and ``num_steps`` (2..200).
+    Pixels below the threshold stay silent; spikes later than the window are dropped.
+    Both time axes are fixed (200 steps).
+    """
+    x = torch.from_numpy(as_image(image, "image"))
+    intensity = x.numpy().reshape(-1)
+    fig, (ax_r, ax_c) = plt.subplots(1, 2, figsize=(10, 3.3), gridspec_kw={"width_ratios": [2, 1.2]})
+    points = raster(np.zeros((LATENCY_MAX_STEPS, x.numel())), ax=ax_r, marker_size=2,
+                    ylabel="pixel index (row by row)", title=" ")
+    shade = window_shade(ax_r, num_steps, label="after the window")
+    ax_r.legend(handles=[Line2D([], [], ls="", marker="s", ms=3, color="black", label="spike"), shade],
+                loc="upper right", fontsize=7, framealpha=1)
+    grid = torch.linspace(0.0, 1.0, 401)
+    (curve,) = ax_c.plot(grid, np.zeros(grid.numel()), color="tab:green", label="t = tau ln(x / (x - threshold))")
+    (window,) = ax_c.plot([0, 1], [num_steps - 1] * 2, color="black", ls=":", label="last step of the window")
+    (thr_line,) = ax_c.plot([threshold] * 2, [0.01, 1000], color="tab:red", ls="--", label="threshold")
+    ax_c.set_yscale("log")
+    ax_c.set_xlim(0, 1)
+    ax_c.set_ylim(0.01, 1000)
+    _plain_log_ticks(ax_c, "y")
+    ax_c.set_xlabel("pixel intensity x (0 to 1)")
+    ax_c.set_ylabel("spike time (steps)")
+    ax_c.set_title("when a pixel fires", fontsize=10)
+    ax_c.legend(fontsize=7, loc="upper right", framealpha=1)
+    fig.tight_layout()
+
+    def update(tau, threshold, num_steps):
+        # encoding.latency(x, num_steps, threshold, tau, clip=True, bypass=True), for 784 pixels at once:
+        # each pixel spikes once, at step round(t(x)), if it is above the threshold and fires in the window
+        step = torch.round(encoding.latency_times(x, tau=tau, threshold=threshold)).numpy().reshape(-1)
+        fires = (step <= num_steps - 1) & (intensity >= np.float32(threshold))
+        pixels = np.flatnonzero(fires)
+        steps = step[pixels]
+        points.set_offsets(np.column_stack([steps, pixels]))
+        shade.set_x(num_steps - 0.5)
+        times = encoding.latency_times(grid, tau=tau, threshold=threshold).numpy()
+        curve.set_ydata(np.where(grid.numpy() >= threshold, times, np.nan))
+        window.set_ydata([num_steps - 1] * 2)
+        thr_line.set_xdata([threshold] * 2)
+        above = int((x >= threshold).sum())
+        ax_r.set_title(f"latency code: {steps.size} of {x.numel()} pixels spike in {num_steps} steps",
+                       fontsize=10)
+        return (f"{above} of {x.numel()} pixels are above the threshold; {steps.size} of them spike inside "
+                f"the {num_steps}-step window")
+
+    controls = {"tau": log_slider("tau (steps)", tau, -1, 2, name="tau"),
+                "threshold": slider("threshold", threshold, 0.001, 0.5, 0.001),
+                "num_steps": int_slider("num_steps", num_steps, 2, LATENCY_MAX_STEPS)}
+    return Explorer(fig, controls, update, dynamic=[points, shade, curve, window, thr_line, ax_r.title])
+
+
+# ---------------------------------------------------------------------------------------------- delta code
+
+
+def delta_explorer(frames, threshold: float = 0.3) -> Explorer:
+    """Delta code (``padding=True``, ``off_spike=True``) of a video: ON/OFF raster and the spikes of one step.
+
+    frames : one video ``[T, H, W]`` or ``[T, 1, H, W]`` (T >= 2), values in [0, 1].
+    Slider: ``threshold`` (0.02..1). Every pixel of the video is one neuron.
+    """
+    v = as_video(frames, "frames")
+    num_steps, h, w = v.shape
+    flat = v.reshape(num_steps, -1)
+    # the change since the previous step (padding=True: step 0 compares with itself), computed once;
+    # a threshold move only compares it again, as encoding.delta(flat, threshold, True, True) does
+    change = flat - np.concatenate([flat[:1], flat[:-1]])
+    steps, pixels = np.nonzero(change)
+    change = change[steps, pixels]
+    mid = num_steps // 2
+    fig, (ax_r, ax_f) = plt.subplots(1, 2, figsize=(10, 3.3), gridspec_kw={"width_ratios": [2, 1]})
+    on_artist, off_artist = signed_raster(torch.zeros(num_steps, h * w), ax=ax_r, marker_size=1,
+                                          ylabel="pixel index (row by row)", title=" ")
+    ax_r.legend(loc="upper right", fontsize=7, markerscale=4, framealpha=1)
+    image = ax_f.imshow(np.ones((h, w, 3)))
+    ax_f.set_title(f"spikes at step {mid} (red ON, blue OFF)", fontsize=9)
+    _no_ticks(ax_f)
+    fig.tight_layout()
+
+    def update(threshold):
+        is_on, is_off = change >= np.float32(threshold), change <= -np.float32(threshold)
+        on = np.column_stack([steps[is_on], pixels[is_on]])
+        off = np.column_stack([steps[is_off], pixels[is_off]])
+        on_artist.set_offsets(on)
+        off_artist.set_offsets(off)
+        on_now = np.bincount(on[on[:, 0] == mid, 1], minlength=h * w).reshape(h, w)
+        off_now = np.bincount(off[off[:, 0] == mid, 1], minlength=h * w).reshape(h, w)
+        image.set_data(events_rgb(on_now, off_now, scale=1))
+        ax_r.set_title(f"delta code, threshold {threshold:.2f}: {len(on):,} ON and {len(off):,} OFF spikes",
+                       fontsize=10)
+        return f"{len(on):,} ON and {len(off):,} OFF spikes over {num_steps} steps"
+
+    return Explorer(fig, {"threshold": slider("threshold", threshold, 0.02, 1.0, 0.02)}, update,
+                    dynamic=[on_artist, off_artist, image, ax_r.title])
+
+
+# ---------------------------------------------------------------------------------------------- event camera
+
+
+def dvs_explorer(frames, threshold: float = 0.2, frame: int | None = None, eps: float = dvs.DEFAULT_EPS) -> Explorer:
+    """The event camera on a video: one frame, its ON/OFF events, and the event count against the threshold.
+
+    frames : one video ``[T, H, W]`` or ``[T, 1, H, W]`` (T >= 2), values in [0, 1].
+    Sliders: contrast ``threshold`` (0.01..10, natural-log units) and the ``frame`` shown
+    (0..T-1, default the middle one). Frame 0 sets every pixel's reference, so it never has
+    events: the explorer shows it and says so.
+    """
+    v = as_video(frames, "frames")
+    num_frames, h, w = v.shape
+    frame = num_frames // 2 if frame is None else check_int("frame", frame)
+    if not 0 <= frame < num_frames:
+        raise ValueError(f"frame must be a frame index in [0, {num_frames - 1}], got {frame}")
+    eps = check_real("eps", eps, low=0.0, low_open=True)
+    thresholds = np.geomspace(0.02, 5, 25)
+    curve = dvs.count_by_threshold(v, thresholds, eps)
+    cache = {}
+
+    def counts_for(threshold):
+        """Events and count images for a threshold; the frame slider reuses them."""
+        if cache.get("threshold") != threshold:
+            ev = dvs.events(v, threshold, eps)
+            cache.update(threshold=threshold, events=ev, counts=dvs.to_frames(ev, num_frames, h, w))
+        return cache["events"], cache["counts"]
+
+    fig, (ax_v, ax_e, ax_c) = plt.subplots(1, 3, figsize=(10, 3.5))
+    video_img = ax_v.imshow(v[frame], cmap="gray", vmin=0, vmax=1)
+    event_img = ax_e.imshow(np.ones((h, w, 3)))
+    _no_ticks(ax_v, ax_e)
+    ax_v.set_title("video frame\n(intensity 0 to 1)", fontsize=9)
+    ax_e.set_title("events at that frame\n(red ON, blue OFF)", fontsize=9)
+    shown = curve > 0
+    ax_c.loglog(thresholds[shown], curve[shown], ".-", color="0.4", label="whole video")
+    (marker,) = ax_c.plot([threshold], [1.0], "o", color="tab:red", label="current threshold")
+    ax_c.set_xlim(0.01, 10)
+    ax_c.set_ylim(0.5, max(curve.max(), 1) * 3)
+    _plain_log_ticks(ax_c, "xy")
+    ax_c.set_xlabel("contrast threshold C (ln units)")
+    ax_c.set_ylabel("events in the video")
+    ax_c.set_title("events against threshold", fontsize=9)
+    ax_c.legend(fontsize=7, loc="lower left", framealpha=1)
+    headline = fig.suptitle(" ", fontsize=10)
+    fig.tight_layout()
+
+    def update(threshold, frame):
+        ev, counts = counts_for(threshold)
+        video_img.set_data(v[frame])
+        event_img.set_data(events_rgb(counts[frame, 0], counts[frame, 1]))
+        marker.set_data([threshold], [max(ev.num_events, 0.5)])
+        on, off = int(counts[frame, 0].sum()), int(counts[frame, 1].sum())
+        if frame == 0:
+            headline.set_text(f"frame 0 sets each pixel's reference: no events; C = {threshold:.3g}: "
+                         f"{ev.num_events:,} events in the video")
+        else:
+            headline.set_text(f"frame {frame}: {on:,} ON and {off:,} OFF events; C = {threshold:.3g}: "
+                         f"{ev.num_events:,} events in the video")
+        return (f"C = {threshold:.3g}: {ev.num_events:,} events in the video ({ev.num_on:,} ON, {ev.num_off:,} OFF); "
+                f"{on + off:,} at frame {frame}")
+
+    controls = {"threshold": log_slider("threshold C", threshold, -2, 1, name="threshold"),
+                "frame": int_slider("frame", frame, 0, num_frames - 1)}
+    return Explorer(fig, controls, update, dynamic=[video_img, event_img, marker, headline])
+
+
+# ---------------------------------------------------------------------------------------------- benchmark demos
+
+
+def _demo_digit():
+    from snnlesson import data
+
+    images, _ = data.as_tensors(data.mnist(train=False, source="offline", verbose=False))
+    return images[172, 0]
+
+
+def _demo_video(num_frames=20, canvas=64):
+    from snnlesson import data
+
+    return data.moving_digits(1, num_frames=num_frames, canvas=canvas, seed=0).frames[0]
+
+
+@register_explorer("rate_explorer")
+def _demo_rate_explorer():
+    return rate_explorer(_demo_digit(), num_steps=100, gain=1.0)
+
+
+@register_explorer("latency_explorer")
+def _demo_latency_explorer():
+    return latency_explorer(_demo_digit(), num_steps=50, tau=5.0, threshold=0.05)
+
+
+@register_explorer("delta_explorer")
+def _demo_delta_explorer():
+    return delta_explorer(_demo_video(40, 48), threshold=0.3)
+
+
+@register_explorer("dvs_explorer")
+def _demo_dvs_explorer():
+    return dvs_explorer(_demo_video(20, 64), threshold=0.2)
+
+
+# ---------------------------------------------------------------------------------------------- figures
+
+
+def spike_count_histogram(counts, num_steps: int, p: float, ax=None):
+    """Histogram of spike counts against Binomial(T, p), Poisson(Tp) and Gaussian approximations.
+
+    Returns the axes. The binomial is exact for a Bernoulli rate code; the Poisson
+    has variance ``T p`` (too wide when ``p`` is not small); the Gaussian matches
+    the binomial's mean ``T p`` and variance ``T p (1 - p)``.
+    """
+    counts = as_array("counts", counts).ravel()
+    num_steps = check_int("num_steps", num_steps, minimum=1)
+    p = check_real("p", p, low=0.0, high=1.0, low_open=True, high_open=True)
+    ax = get_axes(ax, figsize=(6, 3))
+    lo, hi = int(counts.min()) - 5, int(counts.max()) + 6
+    bins = np.arange(lo, hi + 1) - 0.5
+    ax.hist(counts, bins=bins, density=True, color="0.8", label=f"{counts.size:,} simulated trains")
+    k = np.arange(max(lo, 0), min(hi, num_steps) + 1)  # a count lies in 0..num_steps
+    mean, var = num_steps * p, num_steps * p * (1 - p)
+    log_binom = np.array([lgamma(num_steps + 1) - lgamma(j + 1) - lgamma(num_steps - j + 1) for j in k])
+    binom = np.exp(log_binom + k * np.log(p) + (num_steps - k) * np.log1p(-p))
+    poisson = np.exp(k * np.log(mean) - mean - np.array([lgamma(j + 1) for j in k]))
+    grid = np.linspace(k[0], k[-1], 400)
+    gauss = np.exp(-(grid - mean) ** 2 / (2 * var)) / np.sqrt(2 * np.pi * var)
+    ax.plot(k, binom, "k.", label=f"binomial ({num_steps}, {p:g}): exact")
+    ax.plot(k, poisson, "-", color="tab:orange", label=f"Poisson, mean {mean:g} (variance {mean:g})")
+    ax.plot(grid, gauss, "--", color="tab:blue", label=f"Gaussian, mean {mean:g}, variance {var:.4g}")
+    ax.set_xlabel(f"spike count in {num_steps} steps")
+    ax.set_ylabel("probability")
+    ax.legend(fontsize=7)
+    return ax
+
+
+def reconstruction_plot(curve: dict, ax=None):
+    """Plot :func:`snnlesson.encoding.reconstruction_curve` (log-log) with the two scaling laws; returns the axes."""
+    if not isinstance(curve, dict) or not {"num_steps", "rate", "latency"} <= set(curve):
+        raise TypeError("curve must be the dict of snnlesson.encoding.reconstruction_curve "
+                        f"(num_steps, rate, latency), got {type(curve).__name__}")
+    steps = as_array("curve['num_steps']", curve["num_steps"], ndim=1)
+    for key in ("rate", "latency"):
+        if as_array(f"curve[{key!r}]", curve[key], ndim=1).shape != steps.shape:
+            raise ValueError(f"curve[{key!r}] must hold one error per number of steps ({steps.size})")
+    ax = get_axes(ax, figsize=(5, 3.5))
+    ax.loglog(steps, curve["rate"], "o-", color="tab:red", label="rate code (decoded by counting)")
+    ax.loglog(steps, curve["latency"], "s-", color="tab:green", label="latency code (linear, decoded by timing)")
+    ax.loglog(steps, curve["rate"][0] * np.sqrt(steps[0] / steps), ":", color="tab:red", label=r"$\propto 1/\sqrt{T}$")
+    ax.loglog(steps, curve["latency"][0] * (steps[0] - 1) / (steps - 1), ":", color="tab:green",
+              label=r"$\propto 1/(T-1)$")
+    ax.set_xlabel("number of time steps T")
+    ax.set_ylabel("RMS reconstruction error (intensity)")
+    ax.legend(fontsize=7)
+    return ax
+
+
+def code_rasters(codes: dict, ncols: int = 3, *, marker_size=None, panel_size=(4.2, 2.6)):
+    """One raster per entry of ``codes`` (name -> time-first spike train) in a grid; returns the figure.
+
+    Trains with negative spikes (delta / OFF) are drawn in two colours.
+    """
+    if not isinstance(codes, dict) or not codes:
+        raise TypeError(f"codes must be a non-empty dict name -> spike train, got {type(codes).__name__}")
+    ncols = check_int("ncols", ncols, minimum=1)
+    if marker_size is not None:
+        marker_size = check_real("marker_size", marker_size, low=0.0, low_open=True)
+    if (isinstance(panel_size, (str, bytes)) or not hasattr(panel_size, "__len__") or len(panel_size) != 2):
+        raise TypeError(f"panel_size must be (width, height) in inches, got {panel_size!r}")
+    panel_size = tuple(check_real("panel_size", v, low=0.0, low_open=True, high=50.0) for v in panel_size)
+    n = len(codes)
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows), squeeze=False)
+    for ax, (name, spikes) in zip(axes.flat, codes.items()):  # one panel per code
+        s = as_array(f"codes[{name!r}]", spikes)
+        size = marker_size if marker_size is not None else (40.0 if s[0].size < 50 else 1.0)
+        if (s < 0).any():
+            signed_raster(s, ax=ax, marker_size=size, title=name)
+        else:
+            raster(s, ax=ax, marker_size=size, title=name)
+        ax.set_title(f"{name}\n{int(np.abs(s).sum()):,} spikes", fontsize=9)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def dvs_strip(frames, event_counts, frame_indices):
+    """Frames (top row) above their ON/OFF events (bottom row: red ON, blue OFF); returns the figure.
+
+    ``frames`` is a video ``[T, H, W]`` or ``[T, 1, H, W]``; ``event_counts`` is
+    ``snnlesson.dvs.to_frames(...)`` ``[T, 2, H, W]``.
+    """
+    video = as_video(frames, "frames")
+    counts = as_array("event_counts", event_counts)
+    if counts.shape != (video.shape[0], 2, *video.shape[1:]) or counts.min() < 0:
+        raise ValueError(f"event_counts must be dvs.to_frames counts [T, 2, H, W] = "
+                         f"{[video.shape[0], 2, *video.shape[1:]]} (>= 0), got shape {list(counts.shape)}")
+    if isinstance(frame_indices, (str, bytes)) or not hasattr(frame_indices, "__len__") or not len(frame_indices):
+        raise TypeError(f"frame_indices must be a non-empty list of frame indices, got {frame_indices!r}")
+    frame_indices = [check_int("frame_indices", k, minimum=0, maximum=video.shape[0] - 1) for k in frame_indices]
+    scale = max(int(counts[frame_indices].max()), 1)
+    fig, axes = plt.subplots(2, len(frame_indices), figsize=(1.9 * len(frame_indices), 4.1), squeeze=False)
+    for col, k in enumerate(frame_indices):
+        axes[0, col].imshow(video[k], cmap="gray", vmin=0, vmax=1)
+        axes[0, col].set_title(f"frame {k}", fontsize=9)
+        axes[1, col].imshow(events_rgb(counts[k, 0], counts[k, 1], scale=scale))
+        axes[1, col].set_title(f"{int(counts[k, 0].sum())} ON / {int(counts[k, 1].sum())} OFF", fontsize=8)
+    _no_ticks(*axes.flat)
+    axes[0, 0].set_ylabel("intensity")
+    axes[1, 0].set_ylabel("events")
+    fig.tight_layout()
+    return fig
+
+
+def event_count_plot(thresholds, counts, ax=None):
+    """Events against contrast threshold (log-log) with a ``1/C`` guide; returns the axes."""
+    c = as_array("thresholds", thresholds, ndim=1)
+    n = as_array("counts", counts, ndim=1)
+    if c.shape != n.shape:
+        raise ValueError(f"counts must hold one count per threshold ({c.size}), got {n.size}")
+    if c.min() <= 0:
+        raise ValueError("thresholds must be > 0 (log axes)")
+    if n.min() < 0 or n.max() <= 0:
+        raise ValueError("counts must be >= 0 with at least one event")
+    ax = get_axes(ax, figsize=(5, 3.2))
+    shown = n > 0
+    ax.loglog(c[shown], n[shown], "o-", color="tab:purple", label="emulated DVS")
+    i = int(np.argmax(shown))
+    ax.loglog(c, n[i] * c[i] / c, ":", color="0.4", label=r"$\propto 1/C$")
+    ax.set_xlabel("contrast threshold C (natural-log units)")
+    ax.set_ylabel("number of events")
+    ax.set_ylim(max(n[shown].min() / 3, 0.5), n.max() * 3)
+    ax.legend(fontsize=8)
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------- benchmark
+
+
+def bench_encoding() -> dict:
+    """Speed of the encoders on an MNIST-sized batch and of the DVS emulator (explorers: the explorers benchmark)."""
+    from snnlesson import data
+
+    generator = torch.Generator().manual_seed(0)
+    images = torch.rand(128, 1, 28, 28, generator=generator)
+    result = {}
+    for name, fn in (("rate", lambda: encoding.rate(images, 100, gain=0.5, generator=generator)),
+                     ("latency", lambda: encoding.latency(images, 100, tau=5, clip=True, bypass=True)),
+                     ("rank_order", lambda: encoding.rank_order(images, 100, batch_dims=1))):
+        fn()
+        start = time.perf_counter()
+        for _ in range(5):
+            fn()
+        result[f"{name}_128x1x28x28_100steps_ms"] = round((time.perf_counter() - start) / 5 * 1e3, 2)
+    videos = data.moving_digits(1, num_frames=20, canvas=64, seed=0)
+    start = time.perf_counter()
+    ev = dvs.events(videos.frames[0], 0.2)
+    result["dvs_events_20x64x64_ms"] = round((time.perf_counter() - start) * 1e3, 2)
+    result["dvs_num_events"] = ev.num_events
+    return result

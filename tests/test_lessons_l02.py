@@ -1,0 +1,155 @@
+"""Lesson 02's explorers and figures: moving a slider shows exactly what the encoders give."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from snnlesson import data, dvs, encoding  # noqa: E402
+from snnlesson.lessons import l02_encoding as l02  # noqa: E402
+from snnlesson.plot import signed_raster_points  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def digit():
+    images, _ = data.as_tensors(data.mnist(train=False, source="offline", verbose=False))
+    return images[172, 0]
+
+
+@pytest.fixture(scope="module")
+def video():
+    return data.moving_digits(1, num_frames=12, canvas=40, seed=0).frames[0]
+
+
+def _offsets(artist):
+    return np.asarray(artist.get_offsets())
+
+
+def _points(spikes):
+    """(step, pixel) of every spike of a time-first train: the encoders' own output, the reference."""
+    return np.argwhere(spikes.reshape(spikes.shape[0], -1).numpy() != 0)
+
+
+def test_rate_explorer_shows_the_rate_code_and_its_decoding(digit):
+    ex = l02.rate_explorer(digit, num_steps=50, gain=1.0, seed=0)
+    scatter, decoded = ex.fig.axes[0].collections[0], ex.fig.axes[1].images[0]
+    xlim = ex.fig.axes[0].get_xlim()
+    ex.controls["num_steps"].value = 200
+    ex.controls["gain"].value = 0.5
+    spikes = encoding.rate(digit, 200, gain=0.5, generator=torch.Generator().manual_seed(0))
+    np.testing.assert_array_equal(_offsets(scatter), _points(spikes))
+    estimate = encoding.rate_decode(spikes, 0.5)
+    np.testing.assert_allclose(decoded.get_array(), estimate.numpy(), rtol=1e-6)
+    error = encoding.reconstruction_error(digit, estimate)
+    assert f"RMS error {error:.3f}" in ex.fig.axes[1].get_title()
+    assert ex.fig.axes[0].get_xlim() == xlim == (-0.5, l02.RATE_MAX_STEPS - 0.5)  # fixed time axis
+    assert ex.fig.axes[0].get_title() == f"rate code: {int(spikes.sum()):,} spikes in 200 steps"
+    assert f"{int(spikes.sum()):,} spikes in 200 steps" in ex.status.value
+    plt.close(ex.fig)
+
+
+def test_rate_candidates_equal_the_encoder_for_every_window_and_gain(digit):
+    candidates = l02.RateCandidates(digit.numpy(), 300, seed=7)
+    for num_steps, gain in ((1, 0.05), (37, 0.35), (300, 1.0), (299, 0.95)):
+        spikes = encoding.rate(digit, num_steps, gain=gain, generator=torch.Generator().manual_seed(7))
+        np.testing.assert_array_equal(np.column_stack(candidates.spikes(num_steps, gain)), _points(spikes))
+
+
+def test_latency_explorer_tau_threshold_and_window(digit):
+    ex = l02.latency_explorer(digit, num_steps=50, tau=5.0, threshold=0.01)
+    scatter, curve = ex.fig.axes[0].collections[0], ex.fig.axes[1].lines[0]
+    window, thr_line = ex.fig.axes[1].lines[1], ex.fig.axes[1].lines[2]
+    curve_before = np.nan_to_num(np.asarray(curve.get_ydata())).copy()
+    ex.controls["tau"].value = 20.0
+    ex.controls["threshold"].value = 0.3
+    ex.controls["num_steps"].value = 30
+    spikes = encoding.latency(digit, 30, threshold=0.3, tau=20.0, clip=True, bypass=True)
+    shown = _offsets(scatter)
+    np.testing.assert_array_equal(shown[np.lexsort((shown[:, 1], shown[:, 0]))], _points(spikes))
+    assert not np.allclose(curve_before, np.nan_to_num(np.asarray(curve.get_ydata())))
+    assert list(window.get_ydata()) == [29, 29] and list(thr_line.get_xdata()) == [0.3, 0.3]
+    assert ex.fig.axes[1].get_ylim() == (0.01, 1000)
+    above = int((digit >= 0.3).sum())
+    assert ex.status.value.startswith(f"{above} of 784 pixels")
+    assert ex.fig.axes[0].get_title() == f"latency code: {int(spikes.sum())} of 784 pixels spike in 30 steps"
+    plt.close(ex.fig)
+
+
+def test_delta_explorer_threshold_changes_on_off_spikes(video):
+    ex = l02.delta_explorer(video, threshold=0.1)
+    on_artist, off_artist = ex.fig.axes[0].collections[:2]
+    n_before = len(_offsets(on_artist))
+    ex.controls["threshold"].value = 0.8
+    spikes = encoding.delta(video[:, 0].reshape(12, -1), 0.8, padding=True, off_spike=True)
+    on, off = signed_raster_points(spikes)
+    np.testing.assert_array_equal(_offsets(on_artist), on)
+    np.testing.assert_array_equal(_offsets(off_artist), off)
+    assert 0 < len(on) < n_before
+    frame = ex.fig.axes[1].images[0].get_array()
+    mid = spikes[6].reshape(40, 40).numpy()
+    assert ((frame[..., 2] < 1) == (mid > 0)).all()   # ON pixels lose blue (drawn red)
+    assert ((frame[..., 0] < 1) == (mid < 0)).all()   # OFF pixels lose red (drawn blue)
+    assert f"{len(on):,} ON and {len(off):,} OFF" in ex.fig.axes[0].get_title()
+    plt.close(ex.fig)
+
+
+def test_dvs_explorer_threshold_and_frame(video):
+    ex = l02.dvs_explorer(video, threshold=0.2)
+    event_img, marker = ex.fig.axes[1].images[0], ex.fig.axes[2].lines[1]
+    img_before = np.asarray(event_img.get_array()).copy()
+    ex.controls["threshold"].value = 1.0
+    ev = dvs.events(video, ex.controls["threshold"].value)
+    assert marker.get_ydata()[0] == ev.num_events > 0
+    assert f"{ev.num_events:,} events in the video" in ex.status.value
+    assert not np.array_equal(img_before, np.asarray(event_img.get_array()))
+    ex.controls["frame"].value = 3
+    counts = dvs.to_frames(ev, 12, 40, 40)
+    np.testing.assert_array_equal(ex.fig.axes[0].images[0].get_array(), video[3, 0].numpy())
+    assert f"{int(counts[3].sum()):,} at frame 3" in ex.status.value
+    assert ex.fig.texts[0].get_text().startswith(f"frame 3: {int(counts[3, 0].sum()):,} ON")
+    plt.close(ex.fig)
+
+
+def test_dvs_explorer_shows_frame_zero_as_the_reference(video):
+    ex = l02.dvs_explorer(video, threshold=0.2, frame=0)
+    assert ex.controls["frame"].value == 0 and ex.controls["frame"].min == 0
+    np.testing.assert_array_equal(ex.fig.axes[0].images[0].get_array(), video[0, 0].numpy())
+    assert (np.asarray(ex.fig.axes[1].images[0].get_array()) == 1).all()  # white: no events
+    assert ex.fig.texts[0].get_text().startswith("frame 0 sets each pixel's reference: no events")
+    plt.close(ex.fig)
+
+
+def test_explorers_reject_bad_input_naming_the_parameter(digit, video):
+    with pytest.raises(ValueError, match="image must be one picture"):
+        l02.rate_explorer(torch.rand(2, 3, 4, 5))
+    with pytest.raises(ValueError, match=r"image values must lie in \[0, 1\]"):
+        l02.latency_explorer(digit * 2)
+    with pytest.raises(ValueError, match="frames must be one video .* T >= 2"):
+        l02.dvs_explorer(torch.rand(1, 8, 8))
+    with pytest.raises(ValueError, match="frames must be one video"):
+        l02.delta_explorer(video[:1])
+    with pytest.raises(ValueError, match=r"frame must be a frame index in \[0, 11\]"):
+        l02.dvs_explorer(video, frame=12)
+    with pytest.raises(ValueError, match="frame must be"):
+        l02.dvs_explorer(video, frame=-1)
+    with pytest.raises(ValueError, match="num_steps must lie"):
+        l02.rate_explorer(digit, num_steps=1000)
+    with pytest.raises(ValueError, match="threshold must lie"):
+        l02.dvs_explorer(video, threshold=50.0)
+
+
+def test_lesson_figures_label_their_axes(digit, video):
+    ax = l02.spike_count_histogram(np.array([3, 4, 5, 5, 6]), num_steps=10, p=0.5)
+    assert ax.get_xlabel() == "spike count in 10 steps" and len(ax.get_legend().get_texts()) == 4
+    fig = l02.code_rasters({"rate": encoding.rate(digit, 20, generator=torch.Generator().manual_seed(0))})
+    assert fig.axes[0].get_xlabel() == "time step"
+    counts = dvs.to_frames(dvs.events(video, 0.2), 12, 40, 40)
+    fig2 = l02.dvs_strip(video, counts, [1, 5])
+    assert fig2.axes[2].get_title() == f"{int(counts[1, 0].sum())} ON / {int(counts[1, 1].sum())} OFF"
+    ax3 = l02.event_count_plot([0.1, 0.2, 0.4], [400, 200, 100])
+    assert ax3.get_xscale() == "log" and "contrast threshold" in ax3.get_xlabel()
+    plt.close("all")
