@@ -1,0 +1,131 @@
+"""Lesson 03 material: the figures, the two explorers (a move changes the plotted data) and the checker."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from snnlesson import stdp_pattern as pat  # noqa: E402
+from snnlesson.explorer import EXPLORER_DEMOS  # noqa: E402
+from snnlesson.lessons import l03_stdp as lesson  # noqa: E402
+from snnlesson.stdp import STDPParams, pair_sum, window  # noqa: E402
+
+
+def test_window_explorer_moves_the_window_and_the_bound_panel():
+    ex = lesson.window_explorer()
+    ax_w, ax_b = ex.fig.axes
+    pot, dep = ax_w.lines[-2], ax_w.lines[-1]
+    up, down = ax_b.lines[-2], ax_b.lines[-1]
+    limits = (ax_w.get_xlim(), ax_w.get_ylim(), ax_b.get_ylim())
+    pot_before, dep_before = np.array(pot.get_ydata()), np.array(dep.get_ydata())
+    assert np.max(pot_before) == pytest.approx(0.01)
+    ex.controls["a_plus"].value = 0.03
+    assert np.max(pot.get_ydata()) == pytest.approx(0.03)
+    np.testing.assert_array_equal(dep.get_ydata(), dep_before)
+    ex.controls["tau_minus"].value = 0.04
+    x_ms = np.asarray(dep.get_xdata())
+    np.testing.assert_allclose(dep.get_ydata()[x_ms < 0], window(x_ms[x_ms < 0] / 1e3, STDPParams(
+        a_plus=0.03, a_minus=0.0105, tau_minus=0.04)), rtol=1e-12)
+    assert "potentiation wins" in ex.status.value  # 0.03 * 0.02 > 0.0105 * 0.04
+    flat = np.array(up.get_ydata())
+    assert np.ptp(flat[(np.asarray(up.get_xdata()) < 0.9)]) < 1e-12  # additive: the same change for every w
+    ex.controls["bound_rule"].value = "multiplicative"
+    soft = np.asarray(up.get_ydata())
+    assert soft[0] == pytest.approx(window(0.01, STDPParams(a_plus=0.03))) and soft[-1] == pytest.approx(0.0)
+    assert np.asarray(down.get_ydata())[0] == pytest.approx(0.0)
+    assert "multiplicative" in ax_b.get_title()
+    assert (ax_w.get_xlim(), ax_w.get_ylim(), ax_b.get_ylim()) == limits
+    assert repr(ex) == "Explorer(controls=['a_plus', 'a_minus', 'tau_plus', 'tau_minus', 'bound_rule'])"
+    assert ex.image.value[:4] == b"\x89PNG" and ex.last_update_seconds is not None
+    plt.close(ex.fig)
+
+
+@pytest.fixture(scope="module")
+def small_runs():
+    return lesson.competition_grid(rates=(40.0, 60.0), ratios=(1.0, 1.1), t_stop=4.0, num_inputs=300)
+
+
+def test_competition_explorer_looks_up_runs(small_runs):
+    ex = lesson.competition_explorer(small_runs, time=4.0)
+    ax_h, ax_r = ex.fig.axes
+    hist = ax_h.patches[-1]
+    rate_line = ax_r.lines[0]
+    before = np.array(hist.get_data().values)
+    ex.controls["time"].value = 1.0
+    after = np.array(hist.get_data().values)
+    run = small_runs[(40.0, 1.1)]
+    np.testing.assert_array_equal(after, np.histogram(run.snapshots[1] / 0.01, bins=np.linspace(0, 1, 21))[0])
+    assert not np.array_equal(before, after)
+    assert list(ax_r.lines[1].get_xdata()) == [1.0, 1.0]
+    curve_before = np.array(rate_line.get_ydata())
+    ex.controls["rate"].value = 60.0
+    assert not np.array_equal(rate_line.get_ydata(), curve_before)
+    assert "60 Hz" in ax_r.get_title() and "t = 1 s" in ax_h.get_title()
+    assert "output rate" in ex.status.value
+    with pytest.raises(TypeError, match="runs"):
+        lesson.competition_explorer({})
+    plt.close(ex.fig)
+
+
+def test_explorers_are_registered_for_the_benchmark():
+    assert {"window_explorer", "competition_explorer"} <= set(EXPLORER_DEMOS)
+
+
+def test_figures_show_what_the_text_says():
+    ax = lesson.window_figure()
+    assert "ms" in ax.get_xlabel() and ax.get_legend() is not None and ax.get_title()
+    fig, run = lesson.pairing_figure(delta_ts=(0.01, -0.01), num_pairs=5)
+    assert run.history[10, 0] - 0.5 == pytest.approx(5 * window(0.01), rel=1e-3)
+    assert run.weights[0] - run.history[10, 0] == pytest.approx(5 * window(-0.01), rel=1e-3)
+    pre, post = [0.008, 0.02, 0.3], [0.002, 0.31]
+    fig, run = lesson.traces_figure(pre, post, STDPParams(bound_rule="none"))
+    dashed = fig.axes[2].lines[1]
+    assert dashed.get_ydata()[0] == pytest.approx(pair_sum(pre, post, STDPParams()))
+    assert run.weights[0] == pytest.approx(pair_sum(pre, post, STDPParams()), abs=1e-14)
+    assert all(a.get_ylabel() for a in fig.axes)
+    plt.close("all")
+
+
+def test_pattern_figures_on_a_small_run():
+    params = pat.PatternInputParams(num_afferents=100, num_pattern=50)
+    inp = pat.pattern_input(2.0, params, seed=0)
+    result = pat.simulate_pattern(inp, pat.SRMParams(threshold=25.0), record=[(0.0, 0.5), (1.5, 2.0)])
+    assert result.trace_times.size > 100
+    fig = lesson.pattern_figure(inp, result, threshold=25.0)
+    assert len(fig.axes) == 4 and all(a.get_xlabel() and a.get_ylabel() for a in fig.axes)
+    assert f"{result.spike_times.size} output spikes" in fig.axes[0].get_title()
+    fig = lesson.input_raster_figure(inp, num_shown=20)
+    assert fig.axes[0].get_xlabel() == "time (s)" and fig.axes[0].get_legend() is not None
+    plt.close("all")
+
+
+def good(delta_t, a_plus, a_minus, tau_plus, tau_minus):
+    d = np.asarray(delta_t, float)
+    return np.where(d > 0, a_plus * np.exp(-d / tau_plus), np.where(d < 0, -a_minus * np.exp(d / tau_minus), 0.0))
+
+
+def test_checker_stub_correct_and_wrong_answers():
+    def stub(delta_t, a_plus, a_minus, tau_plus, tau_minus):
+        ...
+
+    result = lesson.check_stdp_window(stub)
+    assert not result and not result.attempted and "returns nothing yet" in result.message
+    assert not lesson.check_stdp_window(...).attempted
+    assert lesson.check_stdp_window(good)
+    wrong = {
+        "negative": lambda d, ap, am, tp, tm: np.abs(good(d, ap, am, tp, tm)),
+        "swapped": lambda d, ap, am, tp, tm: np.where(d < 0, ap * np.exp(d / tp),
+                                                      np.where(d > 0, -am * np.exp(-d / tm), 0)),
+        "tau_plus belongs": lambda d, ap, am, tp, tm: good(d, ap, am, tm, tp),
+        "W(0) must be 0": lambda d, ap, am, tp, tm: np.where(d >= 0, ap * np.exp(-d / tp), -am * np.exp(d / tm)),
+        "shape": lambda d, ap, am, tp, tm: good(d, ap, am, tp, tm)[:-1],
+        "raised ZeroDivisionError": lambda d, ap, am, tp, tm: 1 / 0,
+        "expected": lambda d, ap, am, tp, tm: 1.1 * good(d, ap, am, tp, tm),
+    }
+    for phrase, fn in wrong.items():
+        result = lesson.check_stdp_window(fn)
+        assert not result and result.attempted and phrase in result.message, (phrase, result.message)
+    assert "function" in lesson.check_stdp_window(0.5).message
