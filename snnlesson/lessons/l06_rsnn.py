@@ -1,0 +1,597 @@
+"""Lesson 06 (a recurrent SNN on moving digits): the lesson's training run, figures, explorer and exercise.
+
+* :func:`load_data`, :func:`train_lesson`: the data and the training run the notebook
+  makes (RSNN and its feed-forward twin on both tasks of :mod:`snnlesson.rsnn`);
+  :func:`load_record` / :func:`write_record`: the saved record of the last training run
+  (``python -m snnlesson.lessons.l06_rsnn --record`` retrains and rewrites it);
+* figures: :func:`gallery_animation` and :func:`frame_strip` (the data set),
+  :func:`spike_rasters`, :func:`weight_heatmaps`, :func:`weight_histograms`,
+  :func:`comparison_bars`, :func:`training_curves`;
+* :func:`rsnn_explorer`: beta, threshold and recurrent strength of a trained RSNN, with the
+  rasters of one sequence redrawn on every move;
+* :func:`check_recurrent_step`: the exercise (one step of a recurrent LIF layer).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import json
+import platform
+import re
+from importlib import resources
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from snnlesson import rsnn
+from snnlesson._validate import check_bool, check_choice, check_int, check_real, check_seed, check_tensor
+from snnlesson.checks import CheckResult, compare_arrays, failed, is_stub, not_attempted, passed
+from snnlesson.explorer import Explorer, register_explorer, slider
+
+__all__ = [
+    "LESSON", "code_listing", "load_data", "train_lesson", "RECORD_NAME", "load_record", "write_record", "record_summary",
+    "gallery_animation", "frame_strip", "spike_rasters", "weight_heatmaps", "weight_histograms",
+    "comparison_bars", "training_curves", "rsnn_explorer", "check_recurrent_step",
+]
+
+#: The notebook's training run: sizes, seeds and epochs (about a minute on a 2-core CPU).
+LESSON = {"train_videos": 2000, "test_videos": 500, "seed": 0, "epochs": 8}
+RECORD_NAME = "rsnn_training_record.json"
+_KIND_LABEL = {"rsnn": "RSNN (RLeaky)", "feedforward": "feed-forward twin (Leaky)"}
+_COLORS = {"rsnn": "tab:blue", "feedforward": "tab:orange"}
+
+
+# ------------------------------------------------------------------------------- data and training
+
+
+def load_data(task: str, *, train_videos: int = LESSON["train_videos"], test_videos: int = LESSON["test_videos"],
+              seed: int = LESSON["seed"]) -> tuple:
+    """``(train_data, test_data)`` for ``task`` (a name of :data:`snnlesson.rsnn.TASKS`), seeded."""
+    from snnlesson import data
+
+    task = rsnn._task(task)
+    train_videos = task._check_num_samples(train_videos, "train_videos")
+    test_videos = task._check_num_samples(test_videos, "test_videos")
+    seed = check_int("seed", seed, minimum=0, maximum=2 ** 63 - 2_000_000)
+    train_set, test_set = data.mnist(train=True, verbose=False), data.mnist(train=False, verbose=False)
+    return (task.make(train_videos, seed=seed, dataset=train_set),
+            task.make(test_videos, seed=seed + 1_000_000, dataset=test_set))
+
+
+def train_lesson(task: str, kinds=("rsnn", "feedforward"), *, data=None, epochs: int = LESSON["epochs"],
+                 seed: int = LESSON["seed"], progress: bool = True) -> dict:
+    """Train each of ``kinds`` on ``task`` with the lesson's settings.
+
+    Returns ``{kind: {"model", "initial" (the untrained copy), "history"}}``; ``data`` is
+    ``(train_data, test_data)`` (default :func:`load_data`).
+    """
+    task = rsnn._task(task)
+    if not isinstance(kinds, (list, tuple)) or not kinds:
+        raise TypeError(f"kinds must be a non-empty list or tuple of names from {rsnn.KINDS}, got {kinds!r}")
+    for kind in kinds:
+        check_choice("kinds (each)", kind, rsnn.KINDS)
+    epochs, seed, progress = check_int("epochs", epochs, minimum=1), check_seed("seed", seed), check_bool(
+        "progress", progress)
+    if data is not None and not (isinstance(data, (list, tuple)) and len(data) == 2):
+        raise TypeError(f"data must be None or (train_data, test_data) from load_data, got {type(data).__name__}"
+                        + (f" of length {len(data)}" if isinstance(data, (list, tuple)) else ""))
+    train_data, test_data = load_data(task) if data is None else data
+    runs = {}
+    for kind in kinds:
+        initial = rsnn.build(kind, input_size=task.input_size, seed=seed)
+        model, history = rsnn.train_network(kind, task, train_data, test_data, seed=seed, epochs=epochs,
+                                            progress=progress)
+        runs[kind] = {"model": model, "initial": initial, "history": history}
+    return runs
+
+
+def _record_path(path=None) -> Path:
+    if path is not None:
+        return Path(path)
+    return Path(str(resources.files("snnlesson") / "_data" / RECORD_NAME))
+
+
+def load_record(path=None) -> dict:
+    """The saved record of the last training run (JSON): ``timestamp`` (UTC), settings, accuracies.
+
+    ``path``: a JSON file written by :func:`write_record` (default: the record shipped with the package).
+    """
+    if path is not None and (isinstance(path, bool) or not isinstance(path, (str, Path))):
+        raise TypeError(f"path must be a file name (str or pathlib.Path) or None, got {path!r}")
+    path = _record_path(path)
+    if not path.is_file():
+        raise ValueError(f"path {str(path)!r} is not a file: no training record there")
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        record_summary(record)
+    except (ValueError, TypeError, UnicodeDecodeError) as err:
+        raise ValueError(f"path {str(path)!r} is not a training record from write_record: {err}") from err
+    return record
+
+
+def write_record(path=None, *, progress: bool = False) -> dict:
+    """Retrain the lesson's networks (as the notebook does) and save the record; returns it."""
+    from importlib import metadata
+
+    from snnlesson import data
+
+    record = {"timestamp": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+              "dataset": data.mnist(train=True, verbose=False).source, "settings": dict(LESSON),
+              "training": dict(rsnn.TRAINING, epochs=LESSON["epochs"]),
+              "versions": {"python": platform.python_version(),
+                           **{name: metadata.version(name) for name in ("torch", "snntorch", "numpy")}},
+              "tasks": {}}
+    for task in rsnn.TASKS:
+        runs = train_lesson(task, progress=progress)
+        record["tasks"][task] = {kind: {"test_accuracy": [round(a, 4) for a in run["history"].test_accuracy],
+                                        "epoch_loss": [round(v, 4) for v in run["history"].epoch_loss],
+                                        "train_seconds": round(run["history"].train_seconds, 1)}
+                                 for kind, run in runs.items()}
+    path = _record_path(path)
+    path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    return record
+
+
+def record_summary(record: dict) -> str:
+    """The record as the deck shows it: the date of the run and its test accuracies (versions: ``record["versions"]``)."""
+    if not isinstance(record, dict):
+        raise TypeError(f"record must be a dict from load_record or write_record, got {type(record).__name__}")
+    try:
+        when = _dt.datetime.strptime(record["timestamp"], "%Y-%m-%dT%H:%M:%SZ")
+        lines = [f"Last training run {when:%d %B %Y, %H:%M} UTC"]
+        for task, runs in record["tasks"].items():
+            scores = ", ".join(f"{_KIND_LABEL[k]} {check_real('accuracy', v['test_accuracy'][-1], low=0, high=1):.0%}"
+                               for k, v in runs.items())
+            lines.append(f"  {task}: test accuracy {scores}")
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:
+        raise ValueError(f"record is not a training record from load_record or write_record "
+                         f"({type(err).__name__}: {err})") from err
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------- figures
+
+
+def code_listing(obj) -> str:
+    """The source of a class or function without its docstrings (for the slides), dedented."""
+    import ast
+    import inspect
+    import textwrap
+
+    source = textwrap.dedent(inspect.getsource(obj))
+    lines = source.splitlines()
+    drop = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef)) and ast.get_docstring(node) is not None:
+            doc = node.body[0]
+            drop.update(range(doc.lineno - 1, doc.end_lineno))
+    return "\n".join(line for i, line in enumerate(lines) if i not in drop)
+
+
+
+def _check_videos(videos):
+    from snnlesson.data import MovingDigits
+
+    if not isinstance(videos, MovingDigits):
+        raise TypeError(f"videos must be data.MovingDigits (from Task.videos), got {type(videos).__name__}")
+    check_tensor("videos.frames", videos.frames, ndim=5)
+    return videos
+
+
+def _class_examples(videos, num_classes: int = 10) -> list:
+    """Index of the first video of each class."""
+    labels = videos.labels.tolist()
+    return [labels.index(c) for c in range(num_classes) if c in labels]
+
+
+_PLAYER_ICONS = """<style>
+.anim-buttons .fa {font-style: normal; display: inline-block; min-width: 1.6em}
+.anim-buttons .fa-minus::before {content: "\\2212"} .anim-buttons .fa-plus::before {content: "+"}
+.anim-buttons .fa-fast-backward::before {content: "|\\25C0\\25C0"}
+.anim-buttons .fa-fast-forward::before {content: "\\25B6\\25B6|"}
+.anim-buttons .fa-step-backward::before {content: "|\\25C0"} .anim-buttons .fa-step-forward::before {content: "\\25B6|"}
+.anim-buttons .fa-play::before {content: "\\25B6"} .anim-buttons .fa-pause::before {content: "||"}
+.anim-buttons .fa-flip-horizontal {transform: scaleX(-1)}
+</style>"""
+
+
+def gallery_animation(videos, *, interval_ms: int = 150):
+    """An animated gallery, one moving digit per class (``matplotlib`` ``to_jshtml``: no ffmpeg).
+
+    Returns an ``IPython.display.HTML`` object (JavaScript player with the frames embedded as PNG).
+    """
+    from IPython.display import HTML
+    from matplotlib import animation
+
+    videos, interval_ms = _check_videos(videos), check_int("interval_ms", interval_ms, minimum=1, maximum=60_000)
+    index = _class_examples(videos)
+    frames = videos.frames[index, :, 0].numpy()                  # [classes, T, H, W]
+    fig, axes = plt.subplots(2, 5, figsize=(6.4, 3.2), dpi=72, layout="constrained")
+    images = []
+    for ax, c, clip in zip(axes.flat, range(len(index)), frames):
+        images.append(ax.imshow(clip[0], cmap="gray", vmin=0, vmax=1))
+        ax.set_title(f"digit {c}", fontsize=10)
+        ax.set_xticks([]), ax.set_yticks([])
+    title = fig.suptitle("Moving digits, one per class: frame 1")
+
+    def draw(t):
+        for image, clip in zip(images, frames):
+            image.set_data(clip[t])
+        title.set_text(f"Moving digits, one per class: frame {t + 1} of {frames.shape[1]}")
+        return [*images, title]
+
+    anim = animation.FuncAnimation(fig, draw, frames=frames.shape[1], interval=interval_ms, blit=False)
+    html = anim.to_jshtml(default_mode="loop")
+    plt.close(fig)
+    # matplotlib's player loads its button icons (Font Awesome) from a CDN: draw them with
+    # plain characters instead, so that the notebook and the slides need no network.
+    return HTML(re.sub(r"<link[^>]*font-awesome[^>]*>", lambda _: _PLAYER_ICONS, html))
+
+
+def frame_strip(videos, task: rsnn.Task | None = None, *, rows: int = 4, columns: int = 8):
+    """A static strip of frames (for print): ``rows`` videos, ``columns`` frames evenly spaced.
+
+    With ``task``, the frames are what the network sees (pooled; blank after the cue).
+    """
+    videos = _check_videos(videos)
+    task = None if task is None else rsnn._task(task)
+    rows = check_int("rows", rows, minimum=1, maximum=10)
+    columns = check_int("columns", columns, minimum=1, maximum=videos.frames.shape[1])
+    x = videos.frames if task is None else task.inputs(videos.frames)
+    num_frames = x.shape[1]
+    steps = np.linspace(0, num_frames - 1, columns).round().astype(int)
+    index = _class_examples(videos)[:rows]
+    fig, axes = plt.subplots(len(index), columns, figsize=(1.05 * columns, 1.15 * len(index)), squeeze=False)
+    for r, i in enumerate(index):
+        for c, t in enumerate(steps):
+            ax = axes[r, c]
+            ax.imshow(x[i, t, 0].numpy(), cmap="gray", vmin=0, vmax=1)
+            ax.set_xticks([]), ax.set_yticks([])
+            if r == 0:
+                ax.set_title(f"frame {t + 1}", fontsize=9)
+            if c == 0:
+                ax.set_ylabel(f"digit {int(videos.labels[i])}", fontsize=9)
+    what = "as the network sees them" if task is not None else "full size"
+    fig.suptitle(f"Frames of {len(index)} videos ({what}, {x.shape[-1]} x {x.shape[-2]} pixels)")
+    fig.tight_layout()
+    return fig
+
+
+def _run(model: rsnn.SequenceModel, inputs: torch.Tensor) -> rsnn.RSNNRecord:
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        record = model(inputs)
+    model.train(was_training)
+    return record
+
+
+def _raster_axes(ax, num_steps: int, num_neurons: int, title: str, task: rsnn.Task):
+    ax.axvspan(task.window.start - 0.5, num_steps - 0.5, color="0.9", zorder=0, label="answer window")
+    if task.cue_frames is not None:
+        ax.axvspan(-0.5, task.cue_frames - 0.5, color="#fde9c9", zorder=0, label="digit visible")
+    ax.set_xlim(-0.5, num_steps - 0.5)
+    ax.set_ylim(-0.5, num_neurons - 0.5)
+    ax.set_xlabel("time step (frame)")
+    ax.set_ylabel("neuron index")
+    ax.set_title(title)
+
+
+def _check_test_set(model, inputs, labels, task, index):
+    """Checked ``(inputs, labels, task, index)`` for a model run on a test set of ``task``."""
+    if not isinstance(model, rsnn.SequenceModel):
+        raise TypeError(f"model must be a snnlesson.rsnn.SequenceModel (from build / train_network), "
+                        f"got {type(model).__name__}")
+    task = rsnn._task(task)
+    inputs = check_tensor("inputs", inputs, min_ndim=3)
+    if inputs.shape[1] != task.num_frames or inputs[0, 0].numel() != model.net.fc1.in_features:
+        raise ValueError(f"inputs must be [videos, num_frames={task.num_frames}, ...] with "
+                         f"{model.net.fc1.in_features} values per frame, got shape {tuple(inputs.shape)}")
+    labels = check_tensor("labels", labels, ndim=1, floating=False)
+    if labels.is_floating_point() or labels.dtype == torch.bool:
+        raise TypeError(f"labels must be integer classes, got dtype {labels.dtype}")
+    if len(labels) != len(inputs):
+        raise ValueError(f"labels must hold one class per video ({len(inputs)}), got shape {tuple(labels.shape)}")
+    if bool(((labels < 0) | (labels >= task.num_classes)).any()):
+        raise ValueError(f"labels must be classes in [0, {task.num_classes}), got {labels.tolist()[:10]}...")
+    return inputs, labels, task, check_int("index", index, minimum=0, maximum=len(inputs) - 1)
+
+
+def spike_rasters(model: rsnn.SequenceModel, inputs: torch.Tensor, labels: torch.Tensor, task, *,
+                  index: int = 0):
+    """Hidden and output spike rasters of one test sequence during evaluation (the deck's two rasters)."""
+    inputs, labels, task, index = _check_test_set(model, inputs, labels, task, index)
+    record = _run(model, inputs[index:index + 1])
+    num_steps = record.spk_out.shape[0]
+    predicted = int(task.scores(record).argmax(1))
+    fig, (ax_h, ax_o) = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": [1.4, 1]})
+    t, n = np.nonzero(record.spk_hidden[:, 0].numpy())
+    ax_h.scatter(t, n, s=6, marker="|", color="black", label="spike")
+    _raster_axes(ax_h, num_steps, record.spk_hidden.shape[-1],
+                 f"Hidden layer: {int(record.spk_hidden.sum())} spikes", task)
+    t, n = np.nonzero(record.spk_out[:, 0].numpy())
+    ax_o.scatter(t, n, s=60, marker="|", color="black", label="spike")
+    ax_o.axhline(int(labels[index]), color="tab:green", lw=6, alpha=0.25, label="true class")
+    _raster_axes(ax_o, num_steps, record.spk_out.shape[-1],
+                 f"Output layer: digit {int(labels[index])}, predicted {predicted}", task)
+    ax_o.set_yticks(range(record.spk_out.shape[-1]))
+    ax_o.set_ylabel("output neuron (class)")
+    ax_o.legend(loc="upper left", fontsize=8, framealpha=0.9)
+    fig.tight_layout()
+    return fig
+
+
+def _check_pair(before, after):
+    for name, model in (("before", before), ("after", after)):
+        if not isinstance(model, rsnn.SequenceModel):
+            raise TypeError(f"{name} must be a snnlesson.rsnn.SequenceModel, got {type(model).__name__}")
+    shapes = [[tuple(p.shape) for p in m.parameters()] for m in (before, after)]
+    if type(before.net) is not type(after.net) or shapes[0] != shapes[1]:
+        raise ValueError("before and after must be the same network (kind and sizes), before and after training")
+    return before, after
+
+
+def _weights(model: rsnn.SequenceModel) -> dict:
+    net = model.net
+    named = {"fc1 (input → hidden)": net.fc1, "fc2 (hidden → output)": net.fc2}
+    if hasattr(net.snn1, "recurrent"):
+        named["V₁ (hidden → hidden)"] = net.snn1.recurrent
+        named["V₂ (output → output)"] = net.snn2.recurrent
+    return {name: (layer.weight.detach().numpy(), layer.bias.detach().numpy()) for name, layer in named.items()}
+
+
+def weight_heatmaps(before: rsnn.SequenceModel, after: rsnn.SequenceModel):
+    """Heatmaps of every weight matrix before (top row) and after (bottom row) training."""
+    w0, w1 = map(_weights, _check_pair(before, after))
+    fig, axes = plt.subplots(2, len(w0), figsize=(3.4 * len(w0), 6.0), squeeze=False, layout="constrained",
+                             dpi=72)
+    for col, name in enumerate(w0):
+        limit = float(np.abs(w1[name][0]).max())
+        for row, (weights, when) in enumerate(((w0, "before"), (w1, "after"))):
+            ax = axes[row, col]
+            image = ax.imshow(weights[name][0], cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto",
+                              interpolation="nearest")
+            ax.set_title(f"{name}\n{when} training", fontsize=9)
+            ax.set_xlabel("from neuron (index)", fontsize=8)
+            ax.set_ylabel("to neuron (index)", fontsize=8)
+        fig.colorbar(image, ax=axes[:, col], shrink=0.7, label="weight (dimensionless)")
+    fig.suptitle("Weights before and after training (same colour scale per column)")
+    return fig
+
+
+def weight_histograms(before: rsnn.SequenceModel, after: rsnn.SequenceModel):
+    """Histograms of the weights (top) and biases (bottom) of each layer, before and after training."""
+    w0, w1 = map(_weights, _check_pair(before, after))
+    fig, axes = plt.subplots(2, len(w0), figsize=(3.2 * len(w0), 5.2), squeeze=False)
+    for col, name in enumerate(w0):
+        for row, what in enumerate(("weights", "biases")):
+            ax = axes[row, col]
+            a, b = w0[name][row].ravel(), w1[name][row].ravel()
+            bins = np.linspace(min(a.min(), b.min()), max(a.max(), b.max()), 40)
+            ax.hist(a, bins=bins, color="0.6", alpha=0.8, label="before")
+            ax.hist(b, bins=bins, histtype="step", color="tab:red", lw=1.5, label="after")
+            ax.set_title(f"{name}: {what}", fontsize=9)
+            ax.set_xlabel("weight (dimensionless)" if row == 0 else "bias (membrane units per step)", fontsize=8)
+            ax.set_ylabel("count", fontsize=8)
+            ax.legend(fontsize=7)
+    fig.suptitle("Weights and biases before and after training")
+    fig.tight_layout()
+    return fig
+
+
+def training_curves(runs: dict, task: str, ax=None):
+    """Test accuracy per epoch of each network on ``task`` (from :func:`train_lesson`), with chance level."""
+    from matplotlib.axes import Axes
+
+    from snnlesson.training import History
+
+    task = rsnn._task(task)
+    if not isinstance(runs, dict) or not runs:
+        raise TypeError(f"runs must be a non-empty dict {{kind: run}} from train_lesson, got {runs!r:.60}")
+    for kind, run in runs.items():
+        check_choice("runs (each kind)", kind, tuple(_KIND_LABEL))
+        if not (isinstance(run, dict) and isinstance(run.get("history"), History) and run["history"].test_accuracy):
+            raise ValueError(f"runs[{kind!r}] must be a run from train_lesson with test accuracies in its history")
+    if ax is not None and not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 3.2))
+    fig = ax.figure
+    for kind, run in runs.items():
+        acc = run["history"].test_accuracy
+        ax.plot(range(1, len(acc) + 1), acc, "o-", color=_COLORS[kind], label=_KIND_LABEL[kind])
+    ax.axhline(task.chance, color="0.5", ls="--", label="chance")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("test accuracy (fraction)")
+    ax.set_title(f"Task '{task.name}': test accuracy while training")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def comparison_bars(accuracies: dict, *, title: str = "RSNN against its feed-forward twin"):
+    """Bar chart ``{task: {kind: accuracy}}`` with the chance level of each task."""
+    if not isinstance(accuracies, dict) or not accuracies:
+        raise TypeError(f"accuracies must be a non-empty dict {{task: {{'rsnn': a, 'feedforward': b}}}}, "
+                        f"got {accuracies!r:.60}")
+    for t, acc in accuracies.items():
+        check_choice("accuracies (each task)", t, tuple(rsnn.TASKS))
+        if not isinstance(acc, dict) or set(acc) != {"rsnn", "feedforward"}:
+            raise ValueError(f"accuracies[{t!r}] must be {{'rsnn': a, 'feedforward': b}}, got {acc!r:.60}")
+        for kind, value in acc.items():
+            check_real(f"accuracies[{t!r}][{kind!r}]", value, low=0.0, high=1.0)
+    if not isinstance(title, str):
+        raise TypeError(f"title must be a string, got {title!r}")
+    tasks = list(accuracies)
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    width = 0.36
+    for k, kind in enumerate(("rsnn", "feedforward")):
+        values = [accuracies[t][kind] for t in tasks]
+        bars = ax.bar(np.arange(len(tasks)) + (k - 0.5) * width, values, width, color=_COLORS[kind],
+                      label=_KIND_LABEL[kind])
+        ax.bar_label(bars, labels=[f"{v:.0%}" for v in values], fontsize=9)
+    for i, t in enumerate(tasks):
+        ax.hlines(rsnn.TASKS[t].chance, i - 0.45, i + 0.45, color="0.3", ls="--",
+                  label="chance" if i == 0 else None)
+    ax.set_xticks(range(len(tasks)), [f"'{t}'" for t in tasks])
+    ax.set_ylim(0, 1.08)
+    ax.set_xlabel("task")
+    ax.set_ylabel("test accuracy (fraction)")
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------------------- explorer
+
+
+def rsnn_explorer(model: rsnn.SequenceModel, inputs: torch.Tensor, labels: torch.Tensor, task, *,
+                  index: int = 0, num_eval: int = 100) -> Explorer:
+    """Sliders for beta, the threshold and the strength of the recurrent weights of a trained RSNN.
+
+    The trained weights stay; the network (a from-scratch copy, :class:`snnlesson.rsnn.ScratchRSNN`)
+    runs one test sequence (``index``) again on every move and redraws its hidden and output
+    rasters. The status line gives the accuracy on the first ``num_eval`` test sequences.
+    ``recurrent`` multiplies both recurrent matrices V (1: as trained, 0: no recurrence).
+    """
+    if not isinstance(model, rsnn.SequenceModel) or type(model.net) is not rsnn.RSNNNet:
+        raise TypeError(f"model must be a trained RSNN from snnlesson.rsnn.build('rsnn') / train_network, "
+                        f"got {type(model).__name__}")
+    inputs, labels, task, index = _check_test_set(model, inputs, labels, task, index)
+    num_eval = check_int("num_eval", num_eval, minimum=1)
+    base = rsnn.ScratchRSNN.from_rsnn(model.net).eval()
+    trained_v = [base.snn1.recurrent.weight.detach().clone(), base.snn2.recurrent.weight.detach().clone()]
+    net = copy.deepcopy(base)
+    seq = inputs[index:index + 1]
+    batch = inputs[:num_eval]
+    label = int(labels[index])
+    record = _run(rsnn.SequenceModel(net), seq)
+    num_steps, hidden = record.spk_hidden.shape[0], record.spk_hidden.shape[-1]
+
+    fig, (ax_h, ax_o) = plt.subplots(1, 2, figsize=(9.5, 3.6), gridspec_kw={"width_ratios": [1.4, 1]})
+    hidden_dots = ax_h.scatter([], [], s=6, marker="|", color="black")
+    _raster_axes(ax_h, num_steps, hidden, "Hidden layer", task)
+    out_dots = ax_o.scatter([], [], s=60, marker="|", color="black", label="spike")
+    ax_o.axhline(label, color="tab:green", lw=6, alpha=0.25, label="true class")
+    _raster_axes(ax_o, num_steps, record.spk_out.shape[-1], "Output layer", task)
+    ax_o.set_yticks(range(record.spk_out.shape[-1]))
+    ax_o.set_ylabel("output neuron (class)")
+    ax_o.legend(loc="upper left", fontsize=8, framealpha=0.9)
+    fig.tight_layout()
+    sequence_model = rsnn.SequenceModel(net)
+
+    def update(beta, threshold, recurrent):
+        net.set_neuron_parameters(beta=beta, threshold=threshold)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # small tensors: one thread is faster (and steady on a busy machine)
+        try:
+            with torch.no_grad():
+                for layer, v in zip((net.snn1, net.snn2), trained_v):
+                    layer.recurrent.weight.copy_(recurrent * v)
+                rec = sequence_model(seq)
+                scores = task.scores(sequence_model(batch))
+        finally:
+            torch.set_num_threads(threads)
+        accuracy = float((scores.argmax(1) == labels[:num_eval]).float().mean())
+        t, n = np.nonzero(rec.spk_hidden[:, 0].numpy())
+        hidden_dots.set_offsets(np.column_stack([t, n]) if t.size else np.empty((0, 2)))
+        t, n = np.nonzero(rec.spk_out[:, 0].numpy())
+        out_dots.set_offsets(np.column_stack([t, n]) if t.size else np.empty((0, 2)))
+        predicted = int(task.scores(rec).argmax(1))
+        ax_h.set_title(f"Hidden layer: {int(rec.spk_hidden.sum())} spikes")
+        ax_o.set_title(f"Output layer: digit {label}, predicted {predicted}")
+        return (f"beta = {beta:.2f}, threshold = {threshold:.2f}, recurrent weights x {recurrent:.2f}: "
+                f"accuracy {accuracy:.0%} on {len(batch)} test videos of the task '{task.name}'")
+
+    return Explorer(fig, {"beta": slider("beta (decay per step)", float(model.net.hp.beta), 0.5, 0.99, 0.01),
+                          "threshold": slider("threshold U_thr", 1.0, 0.25, 3.0, 0.05),
+                          "recurrent": slider("recurrent strength (x V)", 1.0, 0.0, 2.0, 0.05)},
+                    update, dynamic=[hidden_dots, out_dots, ax_h.title, ax_o.title])
+
+
+@register_explorer("rsnn_explorer")
+def _demo_rsnn_explorer() -> Explorer:
+    """A typical instance for the explorers benchmark: an untrained RSNN (timing is the same), 200 videos."""
+    task = rsnn.TASKS["delayed_digit"]
+    gen = torch.Generator().manual_seed(0)
+    inputs = (torch.rand(200, task.num_frames, 1, 18, 18, generator=gen) < 0.2).float()
+    inputs[:, task.cue_frames:] = 0
+    labels = torch.randint(10, (200,), generator=gen)
+    return rsnn_explorer(rsnn.build("rsnn", input_size=task.input_size, seed=0), inputs, labels, task)
+
+
+# --------------------------------------------------------------------------------------- exercise
+
+
+def check_recurrent_step(answer) -> CheckResult:
+    """Exercise: ``answer(x, mem, spk, V, beta, threshold) -> (spk_new, mem_new)``, one step of a recurrent
+    LIF layer without recurrent bias (``V`` a ``[n, n]`` matrix, ``x``/``mem``/``spk`` ``[batch, n]``).
+
+    Reference: :func:`snnlesson.rsnn.recurrent_lif_step`, equal to ``snntorch.RLeaky`` (tested).
+    """
+    from snnlesson.lif_discrete import LIFDiscreteParams
+    from snnlesson.surrogate import heaviside
+
+    if is_stub(answer):
+        return not_attempted()
+    if not callable(answer):
+        return failed(f"your answer should be a function of (x, mem, spk, V, beta, threshold), "
+                      f"got {type(answer).__name__}.")
+    gen = torch.Generator().manual_seed(6)
+    n = 5
+    for beta, threshold in ((0.8, 1.0), (0.5, 0.7)):
+        x = torch.rand(3, n, generator=gen) * 1.2
+        mem = torch.rand(3, n, generator=gen) * 1.6
+        spk = (mem > threshold).float()                     # consistent with the membrane
+        V = torch.randn(n, n, generator=gen) * 0.5
+        case = f"beta={beta}, threshold={threshold}"
+
+        def recurrent(s, V=V):
+            return s @ V.T
+
+        expected_spk, expected = rsnn.recurrent_lif_step(x, rsnn.RecurrentLIFState(mem, spk),
+                                                         LIFDiscreteParams(beta, threshold), recurrent, heaviside)
+        try:
+            got = answer(x.clone(), mem.clone(), spk.clone(), V.clone(), beta, threshold)
+        except Exception as err:  # the reader's code failed: report it, do not raise
+            return failed(f"your function raised {type(err).__name__}: {err} (for {case}).")
+        if is_stub(got):
+            return not_attempted("your function returns nothing yet: replace `...` with your code and "
+                                 "`return spk_new, mem_new`.")
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            return failed("your function should return two tensors, (spk_new, mem_new).")
+        problem = compare_arrays("mem_new", got[1], expected.mem, rtol=1e-5, atol=1e-6, case=case)
+        if problem is not None:
+            hints = [
+                (beta * mem + x - spk * threshold, "the recurrent input V S[t-1] is missing."),
+                (beta * mem + x + recurrent(spk), "the reset is missing: subtract threshold * S[t-1]."),
+                (beta * mem + x + spk @ V - spk * threshold, "V is [to, from]: the recurrent input is V @ S, "
+                                                             "that is spk @ V.T for a batch of row vectors."),
+                (mem + x + recurrent(spk) - spk * threshold, "the membrane must leak: multiply it by beta."),
+            ]
+            for wrong, hint in hints:
+                try:
+                    same = np.allclose(np.asarray(torch.as_tensor(got[1]).detach().cpu(), dtype=float),
+                                       wrong.numpy(), rtol=1e-5, atol=1e-6)
+                except (TypeError, ValueError, RuntimeError):
+                    same = False
+                if same:
+                    return failed(f"{problem.message} Hint: {hint}")
+            return failed(f"{problem.message} Hint: U[t] = beta U[t-1] + x[t] + V S[t-1] - threshold S[t-1].")
+        problem = compare_arrays("spk_new", got[0], expected_spk, case=case)
+        if problem is not None:
+            return failed(f"{problem.message} Hint: a neuron spikes when its NEW membrane exceeds the threshold.")
+    return passed("your recurrent step matches snnlesson.rsnn.recurrent_lif_step (and so snntorch's RLeaky).")
+
+
+if __name__ == "__main__":  # python -m snnlesson.lessons.l06_rsnn --record
+    import sys
+
+    if sys.argv[1:] != ["--record"]:
+        sys.exit("usage: python -m snnlesson.lessons.l06_rsnn --record   (retrains and rewrites the record)")
+    print(record_summary(write_record(progress=True)))

@@ -1,0 +1,218 @@
+"""Lesson 06 material: figures, the explorer, the exercise checker and the saved training record."""
+
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from snnlesson import data, rsnn  # noqa: E402
+from snnlesson.lessons import l06_rsnn as l06  # noqa: E402
+
+TASK = rsnn.TASKS["delayed_digit"]
+
+
+@pytest.fixture(scope="module")
+def videos():
+    return TASK.videos(40, seed=0, dataset=data.mnist(train=False, source="offline", verbose=False))
+
+
+@pytest.fixture(scope="module")
+def active_model():
+    """An untrained RSNN with weights strong enough to spike in both layers."""
+    model = rsnn.build("rsnn", input_size=TASK.input_size, seed=0)
+    with torch.no_grad():
+        model.net.fc1.weight.mul_(6.0)
+        model.net.fc2.weight.mul_(8.0)
+    return model
+
+
+def _inputs(videos):
+    return TASK.inputs(videos.frames), videos.labels
+
+
+def test_gallery_animation_is_self_contained_html():
+    digit = rsnn.TASKS["digit"]
+    videos = digit.videos(40, seed=0, dataset=data.mnist(train=False, source="offline", verbose=False))
+    html = l06.gallery_animation(videos).data
+    assert html.count("data:image/png;base64") == digit.num_frames      # one embedded frame per time step
+    assert "http://" not in html and "https://" not in html              # nothing to download (offline decks)
+    assert plt.get_fignums() == []                                       # the figure was closed
+
+
+def test_frame_strip_shows_the_cue_then_a_blank_screen(videos):
+    fig = l06.frame_strip(videos, TASK, rows=3, columns=6)
+    axes = fig.axes
+    assert len(axes) == 18 and axes[0].get_title() == "frame 1" and axes[0].get_ylabel().startswith("digit")
+    first, last = axes[0].images[0].get_array(), axes[5].images[0].get_array()
+    assert first.max() > 0.5 and last.max() == 0                         # visible at frame 1, gone at the end
+    assert "network sees" in fig._suptitle.get_text()
+    plt.close(fig)
+
+
+def test_spike_rasters_plot_the_recorded_spikes(videos, active_model):
+    x, y = _inputs(videos)
+    fig = l06.spike_rasters(active_model, x, y, TASK, index=1)
+    ax_h, ax_o = fig.axes
+    record = active_model(x[1:2])
+    assert len(ax_h.collections[-1].get_offsets()) == int(record.spk_hidden.sum()) > 0
+    assert len(ax_o.collections[-1].get_offsets()) == int(record.spk_out.sum())
+    assert ax_h.get_xlabel() == "time step (frame)" and ax_o.get_ylabel() == "output neuron (class)"
+    assert f"digit {int(y[1])}" in ax_o.get_title()
+    assert {t.get_text() for t in ax_o.get_legend().get_texts()} >= {"true class", "answer window", "digit visible"}
+    plt.close(fig)
+
+
+def test_weight_figures_before_and_after(active_model):
+    before = rsnn.build("rsnn", input_size=TASK.input_size, seed=0)
+    fig = l06.weight_heatmaps(before, active_model)
+    images = [ax.images[0] for ax in fig.axes if ax.images]
+    assert len(images) == 8                                              # fc1, fc2, V1, V2 x before/after
+    # row-major: before = fc1, fc2, V1, V2; then after = fc1, fc2, V1, V2
+    assert not np.array_equal(images[0].get_array(), images[4].get_array())   # fc1 changed (x6)
+    assert np.array_equal(images[2].get_array(), images[6].get_array())       # V1 did not
+    plt.close(fig)
+    fig = l06.weight_histograms(before, active_model)
+    assert len(fig.axes) == 8 and all(ax.get_xlabel() and ax.get_ylabel() == "count" for ax in fig.axes)
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["before", "after"]
+    plt.close(fig)
+    fig = l06.weight_heatmaps(rsnn.build("feedforward", input_size=TASK.input_size, seed=0),
+                              rsnn.build("feedforward", input_size=TASK.input_size, seed=1))
+    assert sum(1 for ax in fig.axes if ax.images) == 4                  # the twin has no V
+    plt.close(fig)
+
+
+def test_comparison_bars_show_both_networks_and_chance():
+    fig = l06.comparison_bars({"digit": {"rsnn": 0.8, "feedforward": 0.78},
+                               "delayed_digit": {"rsnn": 0.6, "feedforward": 0.2}})
+    ax = fig.axes[0]
+    heights = sorted(round(p.get_height(), 2) for p in ax.patches)
+    assert heights == [0.2, 0.6, 0.78, 0.8]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert sorted(labels) == ["RSNN (RLeaky)", "chance", "feed-forward twin (Leaky)"]
+    plt.close(fig)
+
+
+def test_explorer_sliders_redraw_the_rasters(videos, active_model):
+    x, y = _inputs(videos)
+    explorer = l06.rsnn_explorer(active_model, x, y, TASK, index=1, num_eval=20)
+    assert repr(explorer) == "Explorer(controls=['beta', 'threshold', 'recurrent'])"
+    ax_h = explorer.fig.axes[0]
+    dots = ax_h.collections[-1]
+    start = len(dots.get_offsets())
+    assert start > 0 and "accuracy" in explorer.status.value
+    explorer.controls["threshold"].value = 3.0
+    fewer = len(dots.get_offsets())
+    assert fewer < start and ax_h.get_title() == f"Hidden layer: {fewer} spikes"
+    explorer.controls["threshold"].value = 1.0
+    assert len(dots.get_offsets()) == start                  # back where it was: the trained weights stayed
+    before = dots.get_offsets().copy()
+    explorer.controls["recurrent"].value = 0.0
+    after = dots.get_offsets()
+    assert before.shape != after.shape or not np.array_equal(before, after)
+    explorer.controls["beta"].value = 0.5
+    assert "beta = 0.50" in explorer.status.value and ax_h.get_xlim() == (-0.5, TASK.num_frames - 0.5)
+    assert explorer.image.value[:4] == b"\x89PNG"
+    # The trained model itself is untouched by the sliders:
+    assert torch.equal(active_model.net.snn1.threshold, torch.tensor(1.0))
+    with pytest.raises(TypeError, match="RSNN"):
+        l06.rsnn_explorer(rsnn.build("feedforward", input_size=TASK.input_size), x, y, TASK)
+    plt.close(explorer.fig)
+
+
+def test_exercise_checker():
+    assert not l06.check_recurrent_step(...).attempted
+
+    def stub(x, mem, spk, V, beta, threshold):
+        ...
+
+    assert not l06.check_recurrent_step(stub).attempted
+
+    def right(x, mem, spk, V, beta, threshold):
+        mem = beta * mem + x + spk @ V.T - spk * threshold
+        return (mem > threshold).float(), mem
+
+    assert l06.check_recurrent_step(right).ok
+
+    def no_recurrence(x, mem, spk, V, beta, threshold):
+        mem = beta * mem + x - spk * threshold
+        return (mem > threshold).float(), mem
+
+    result = l06.check_recurrent_step(no_recurrence)
+    assert not result.ok and result.attempted and "recurrent input" in result.message
+
+    def transposed(x, mem, spk, V, beta, threshold):
+        mem = beta * mem + x + spk @ V - spk * threshold
+        return (mem > threshold).float(), mem
+
+    assert "V.T" in l06.check_recurrent_step(transposed).message
+
+    def no_reset(x, mem, spk, V, beta, threshold):
+        mem = beta * mem + x + spk @ V.T
+        return (mem > threshold).float(), mem
+
+    assert "reset" in l06.check_recurrent_step(no_reset).message
+
+    def old_spikes(x, mem, spk, V, beta, threshold):
+        return spk, beta * mem + x + spk @ V.T - spk * threshold
+
+    assert "NEW membrane" in l06.check_recurrent_step(old_spikes).message
+
+    def crashes(x, mem, spk, V, beta, threshold):
+        raise RuntimeError("boom")
+
+    assert "raised RuntimeError: boom" in l06.check_recurrent_step(crashes).message
+    assert "two tensors" in l06.check_recurrent_step(lambda *a: a[0]).message
+
+
+def test_saved_record_is_complete_and_summarised():
+    record = l06.load_record()
+    assert set(record["tasks"]) == set(rsnn.TASKS)
+    for runs in record["tasks"].values():
+        assert set(runs) == {"rsnn", "feedforward"}
+        for run in runs.values():
+            assert len(run["test_accuracy"]) == record["training"]["epochs"]
+            assert all(0 <= a <= 1 for a in run["test_accuracy"])
+    memory = record["tasks"]["delayed_digit"]
+    assert memory["rsnn"]["test_accuracy"][-1] > memory["feedforward"]["test_accuracy"][-1] + 0.1
+    summary = l06.record_summary(record)
+    assert summary.startswith("Last training run ") and "UTC" in summary and "delayed_digit" in summary
+    json.dumps(record)
+
+
+def test_record_summary_formats_a_given_record(tmp_path):
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps({"timestamp": "2025-05-12T17:56:52Z", "versions": {"torch": "2.2", "snntorch": "0.9"},
+                                "tasks": {"digit": {"rsnn": {"test_accuracy": [0.5, 0.9]}}}}))
+    summary = l06.record_summary(l06.load_record(path))
+    assert summary.splitlines()[0] == "Last training run 12 May 2025, 17:56 UTC"
+    assert "RSNN (RLeaky) 90%" in summary
+
+
+def test_bad_input_gives_clear_errors_naming_the_parameter(tmp_path, videos, active_model):
+    x, y = _inputs(videos)
+    with pytest.raises(TypeError, match="task"):
+        l06.load_data(None)
+    with pytest.raises(ValueError, match="task"):
+        l06.train_lesson("q", data=((x, y), (x, y)))
+    with pytest.raises(TypeError, match="videos"):
+        l06.gallery_animation("1")
+    with pytest.raises(ValueError, match="columns"):
+        l06.frame_strip(videos, columns=10 ** 11)                     # more columns than frames
+    with pytest.raises(ValueError, match="index"):
+        l06.spike_rasters(active_model, x, y, TASK, index=len(x))
+    with pytest.raises(TypeError, match="record"):
+        l06.record_summary("1")
+    with pytest.raises(ValueError, match="path"):
+        l06.load_record(tmp_path / "missing.json")
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(ValueError, match="path"):
+        l06.load_record(tmp_path / "bad.json")
+    with pytest.raises(ValueError, match="accuracies"):
+        l06.comparison_bars({"digit": {"rsnn": float("nan"), "feedforward": 0.5}})
+    with pytest.raises(TypeError, match="after"):
+        l06.weight_heatmaps(active_model, "1")
