@@ -1,7 +1,6 @@
 """Tests for snnlesson.data: MNIST (offline subset, torchvision path, fallback) and moving digits."""
 
 import hashlib
-import struct
 import time
 from pathlib import Path
 
@@ -90,39 +89,7 @@ def test_offline_digits_are_real_mnist_digits():
 # ----------------------------------------------------------------- choosing a source
 
 
-def _write_idx(folder: Path, prefix: str, images: np.ndarray, labels: np.ndarray) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    n = len(labels)
-    (folder / f"{prefix}-images-idx3-ubyte").write_bytes(
-        struct.pack(">IIII", 2051, n, 28, 28) + images.astype(np.uint8).tobytes())
-    (folder / f"{prefix}-labels-idx1-ubyte").write_bytes(
-        struct.pack(">II", 2049, n) + labels.astype(np.uint8).tobytes())
-
-
-def test_cached_torchvision_files_are_used(tmp_path, capsys):
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, size=(6, 28, 28))
-    labels = np.arange(6)
-    # torchvision wants all four files, train and test
-    _write_idx(tmp_path / "MNIST" / "raw", "train", images[:2], labels[:2])
-    _write_idx(tmp_path / "MNIST" / "raw", "t10k", images, labels)
-    ds = data.mnist(train=False, root=tmp_path, download=False, source="auto")
-    assert ds.source == "mnist" and len(ds) == 6
-    image, label = ds[3]
-    assert image.shape == (1, 28, 28) and label == 3
-    assert torch.allclose(image[0], torch.from_numpy(images[3] / 255.0).float())
-    assert "full MNIST from torchvision" in capsys.readouterr().out
-
-
-def test_offline_is_forced_even_where_a_cache_exists(tmp_path, monkeypatch, capsys):
-    for prefix in ("train", "t10k"):
-        _write_idx(tmp_path / "MNIST" / "raw", prefix, np.zeros((2, 28, 28)), np.zeros(2))
-    assert data.mnist(train=False, root=tmp_path, source="auto", verbose=False).source == "mnist"
-    assert data.mnist(train=False, root=tmp_path, source="offline").source == "mnist-5k"
-    monkeypatch.setenv("SNNLESSON_MNIST_SOURCE", "offline")
-    assert data.mnist(train=False, root=tmp_path).source == "mnist-5k"
-    out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 2 and all("offline 5,000-digit subset" in line for line in out)
+# Reading and verifying a cache: tests/test_cache.py.
 
 
 def test_failed_download_falls_back_quickly_and_leaves_no_partial_files(tmp_path, monkeypatch, capsys):
@@ -170,14 +137,30 @@ def test_cache_dir_precedence(tmp_path, monkeypatch):
     assert data.cache_dir() == tmp_path / "xdg" / "snnlesson"
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    ({"source": "internet"}, "source"),
-    ({"train": "yes"}, "train"),
-    ({"download": 1}, "download"),
+@pytest.mark.parametrize("kwargs, name, error", [
+    ({"source": "internet"}, "source", ValueError),
+    ({"source": 3}, "source", TypeError),
+    ({"train": "yes"}, "train", TypeError),
+    ({"train": "False"}, "train", TypeError),
+    ({"download": 1}, "download", TypeError),
+    ({"verbose": "no"}, "verbose", TypeError),
+    ({"root": 3.5}, "root", TypeError),
+    ({"root": ""}, "root", ValueError),
 ])
-def test_mnist_rejects_bad_arguments(kwargs, name):
-    with pytest.raises((ValueError, TypeError), match=name):
+def test_mnist_rejects_bad_arguments(kwargs, name, error):
+    with pytest.raises(error, match=name):
         data.mnist(**kwargs)
+
+
+def test_a_bad_source_in_the_environment_is_named(monkeypatch):
+    monkeypatch.setenv("SNNLESSON_MNIST_SOURCE", "internet")
+    with pytest.raises(ValueError, match="SNNLESSON_MNIST_SOURCE"):
+        data.mnist()
+
+
+def test_offline_subset_rejects_a_string_flag():
+    with pytest.raises(TypeError, match="train"):
+        data.OfflineMNIST(train="False")
 
 
 # ---------------------------------------------------------------------- moving digits
@@ -261,9 +244,51 @@ def test_moving_digits_rejects_a_canvas_smaller_than_a_digit(canvas):
 @pytest.mark.parametrize("kwargs, name, error", [
     ({"speed": -1.0}, "speed", ValueError),
     ({"speed": float("nan")}, "speed", ValueError),
+    ({"speed": 1e300}, "speed", ValueError),
     ({"num_frames": 2.5}, "num_frames", TypeError),
     ({"seed": "zero"}, "seed", TypeError),
+    ({"seed": -1}, "seed", ValueError),
+    ({"seed": 2**64}, "seed", ValueError),
+    ({"train": "False"}, "train", TypeError),
 ])
 def test_moving_digits_rejects_bad_arguments(kwargs, name, error):
     with pytest.raises(error, match=name):
         data.moving_digits(2, dataset=data.OfflineMNIST(train=False), **kwargs)
+
+
+@pytest.mark.parametrize("args", [(10**12,), (1, 10**12), (10, 20, 10**6)])
+def test_moving_digits_refuses_videos_beyond_the_size_budget(args):
+    # 10**12 samples of 20 frames of 64x64 float32 would need petabytes: refused before allocating.
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"num_samples=.*would need .* (TiB|PiB|GiB)"):
+        data.moving_digits(*args, dataset=data.OfflineMNIST(train=False))
+    assert time.perf_counter() - start < 5
+
+
+# ----------------------------------------------------------------------------- XOR and Iris (lesson 04)
+
+
+def test_xor_spike_times_follow_bohte_et_al():
+    # Bohte, Kok & La Poutré (2002), XOR: inputs 0 ms (0) / 6 ms (1), reference spike at 0 ms,
+    # targets 16 ms (false) and 10 ms (true); times in seconds here.
+    xor = data.xor_spike_times()
+    np.testing.assert_array_equal(xor.input_times, [[0, 0, 0], [0, 0.006, 0], [0.006, 0, 0], [0.006, 0.006, 0]])
+    np.testing.assert_array_equal(xor.target_times[:, 0], [0.016, 0.010, 0.010, 0.016])
+    assert xor.labels.tolist() == [0, 1, 1, 0]
+    assert xor.input_times.dtype == np.float64
+
+
+def test_xor_spike_times_reject_bad_times():
+    with pytest.raises(ValueError, match="t_true"):
+        data.xor_spike_times(t_true=-0.001)
+    with pytest.raises(TypeError, match="target_true"):
+        data.xor_spike_times(target_true="10 ms")
+
+
+def test_iris_is_fishers_data_set_offline():
+    iris = data.iris()
+    assert iris.features.shape == (150, 4) and iris.features.dtype == np.float64
+    assert np.bincount(iris.labels).tolist() == [50, 50, 50]
+    assert iris.class_names == ("setosa", "versicolor", "virginica")
+    # Fisher's first flower (setosa): 5.1, 3.5, 1.4, 0.2 cm
+    np.testing.assert_array_equal(iris.features[0], [5.1, 3.5, 1.4, 0.2])
