@@ -28,7 +28,7 @@ import math
 import numpy as np
 import torch
 
-from snnlesson._validate import check_int, check_real, check_size
+from snnlesson._validate import check_bool, check_int, check_real, check_size
 
 __all__ = [
     "rate", "rate_decode",
@@ -174,6 +174,7 @@ def latency_times(data, num_steps: int | None = None, threshold: float = 0.01, t
     tau = check_real("tau", tau, low=0.0, low_open=True)
     first_spike_time = check_int("first_spike_time", first_spike_time, minimum=0)
     epsilon = check_real("epsilon", epsilon, low=0.0, low_open=True)
+    normalize, linear = check_bool("normalize", normalize), check_bool("linear", linear)
     if num_steps is not None:
         num_steps = check_int("num_steps", num_steps, minimum=1)
         if first_spike_time > num_steps - 1:
@@ -192,8 +193,12 @@ def latency_times(data, num_steps: int | None = None, threshold: float = 0.01, t
     if first_spike_time > 0:
         t += first_spike_time
     if normalize:
-        t = (t - first_spike_time) * (num_steps - first_spike_time - 1) / torch.max(
-            t - first_spike_time) + first_spike_time
+        latest = torch.max(t - first_spike_time)
+        if not latest > 0:  # every input reaches the threshold at once: nothing to stretch
+            raise ValueError(f"threshold={threshold:g} is too small for normalize=True: in {x.dtype} every "
+                             "input reaches it at time 0, so the times cannot be stretched; use a larger "
+                             "threshold or normalize=False")
+        t = (t - first_spike_time) * (num_steps - first_spike_time - 1) / latest + first_spike_time
     return t
 
 
@@ -219,6 +224,7 @@ def latency(data, num_steps: int | None, threshold: float = 0.01, tau: float = 1
     (fewer with ``clip`` or ``bypass``).
     """
     x = _as_tensor("data", data)
+    clip, bypass = check_bool("clip", clip), check_bool("bypass", bypass)
     if num_steps is None and not bypass:
         raise ValueError("num_steps must be given (an integer >= 1); or set bypass=True to make the window "
                          "just long enough for the latest spike")
@@ -257,6 +263,7 @@ def latency_decode(spikes, threshold: float = 0.01, tau: float = 1.0, first_spik
     threshold = check_real("threshold", threshold, low=0.0, high=1.0, low_open=True, high_open=True)
     tau = check_real("tau", tau, low=0.0, low_open=True)
     first_spike_time = check_int("first_spike_time", first_spike_time, minimum=0)
+    normalize, linear = check_bool("normalize", normalize), check_bool("linear", linear)
     num_steps = s.shape[0]
     fired = (s != 0).any(dim=0)
     k = (s != 0).to(torch.int8).argmax(dim=0).to(s.dtype)   # first spike step (0 where silent)
@@ -441,6 +448,7 @@ def delta(data, threshold: float = 0.1, padding: bool = False, off_spike: bool =
     if x.dim() < 1:
         raise ValueError("data must be time-first [num_steps, ...], got a scalar")
     threshold = check_real("threshold", threshold, low=0.0, low_open=True)
+    padding, off_spike = check_bool("padding", padding), check_bool("off_spike", off_spike)
     previous = torch.cat((x[:1] if padding else torch.zeros_like(x[:1]), x[:-1]))
     change = x - previous
     on = (change >= threshold).to(x.dtype)

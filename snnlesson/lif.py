@@ -207,6 +207,9 @@ def simulate(params: LIFParams, t_stop: float, dt: float, *, current=None, input
     dt = check_real("dt", dt, low=0.0, low_open=True)
     if dt > t_stop:
         raise ValueError(f"dt ({dt!r} s) must not exceed t_stop ({t_stop!r} s)")
+    if t_stop / dt + 1 > _MAX_GRID_POINTS:  # checked before int(): t_stop / dt may be infinite
+        raise ValueError(f"t_stop / dt = {t_stop / dt:.3g} steps is too many (at most {_MAX_GRID_POINTS - 1}); "
+                         "increase dt")
     num_steps = int(math.floor(t_stop / dt + 1e-9))
     if num_steps + 1 > _MAX_GRID_POINTS:
         raise ValueError(f"t_stop / dt = {num_steps} steps is too many (at most {_MAX_GRID_POINTS - 1}); "

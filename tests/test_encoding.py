@@ -406,3 +406,37 @@ def test_check_rate_count_stats():
     poisson = checks.check_rate_count_stats(125, math.sqrt(125))
     assert not poisson and "Poisson" in poisson.message
     assert not checks.check_rate_count_stats(62.5, 10.46)
+
+
+# ------------------------------------------------ bad input from the bad-input issue (each once failed)
+
+def test_flags_must_be_bools_not_strings():
+    """The string "False" is truthy: a flag given as text must be refused, not taken as True."""
+    for call, name in ((lambda: encoding.delta(torch.rand(3, 2), padding="False"), "padding"),
+                       (lambda: encoding.delta(torch.rand(3, 2), off_spike="no"), "off_spike"),
+                       (lambda: encoding.latency(torch.rand(4), 5, normalize="True"), "normalize"),
+                       (lambda: encoding.latency(torch.rand(4), 5, linear=1), "linear"),
+                       (lambda: encoding.latency(torch.rand(4), 5, clip="False"), "clip"),
+                       (lambda: encoding.latency_decode(encoding.latency(torch.rand(4), 5), normalize="x"),
+                        "normalize")):
+        with pytest.raises(TypeError, match=name):
+            call()
+
+
+def test_normalised_latency_with_a_vanishing_threshold_is_an_error_not_a_silent_empty_train():
+    """threshold=1e-8 in float32: every input reaches it at t = 0, and normalising divided 0 by 0
+    (NaN times, an all-zero train). It must say so instead."""
+    with pytest.raises(ValueError, match="threshold"):
+        encoding.latency(torch.tensor([1.0, 0.5]), 5, threshold=1e-8, normalize=True)
+    # a usable threshold still normalises: the latest input lands on the last step
+    spikes = encoding.latency(torch.tensor([1.0, 0.5]), 5, threshold=0.01, normalize=True)
+    assert spikes.sum(0).tolist() == [1.0, 1.0] and spikes[-1, 1] == 1
+
+
+def test_spike_trains_beyond_the_size_budget_are_refused_with_their_size():
+    for call in (lambda: encoding.rate(torch.rand(5), 10**12),
+                 lambda: encoding.latency(torch.rand(5), 10**12),
+                 lambda: encoding.rank_order(torch.rand(5), 10**12),
+                 lambda: encoding.population_fields(10**11, 0.0, 1.0)):
+        with pytest.raises(ValueError, match=r"(num_steps|n_fields)=.*would need"):
+            call()

@@ -307,3 +307,9 @@ def test_trace_points_insert_threshold_and_reset_at_spike_times(params):
     assert np.all(np.diff(t) >= 0)
     k = int(np.flatnonzero(t == result.spike_times[0])[0])
     assert v[k] == params.threshold and v[k + 1] == params.v_reset
+
+
+def test_simulate_refuses_an_astronomical_t_stop_with_a_value_error():
+    """t_stop=1e308 once overflowed inside int(); it must be the same clear error as any too-long run."""
+    with pytest.raises(ValueError, match="t_stop / dt"):
+        lif.simulate(lif.LIFParams(), t_stop=1e308, dt=1e-3)
