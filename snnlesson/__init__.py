@@ -1,9 +1,13 @@
 """snnlesson: the models behind a hands-on course on spiking neural networks.
 
-One module per concept (``lif``, ``hebbian``, ``encoding``, ``dvs``, ``stdp``,
-``spikeprop``, ``bptt``, ``rsnn``), plus ``data`` (MNIST and moving digits),
-``plot`` (rasters and traces), ``widgets`` (the lessons' explorers),
-``checks`` (exercise checkers) and ``bench`` (``python -m snnlesson.bench``).
+One module per concept: the neurons (``lif`` continuous, ``lif_discrete`` the one
+discrete step), ``hebbian``, ``encoding``, ``dvs``, ``stdp`` (with ``stdp_competition``
+and ``stdp_pattern``), ``spikeprop`` (with ``spikeprop_training``), ``surrogate``,
+``bptt`` and ``rsnn``; ``training`` (the one training loop) and ``data`` (MNIST,
+moving digits, XOR, Iris). Above the models: ``plot`` (shared figure primitives),
+``explorer`` (the explorer base class), ``lessons`` (one module per notebook: its
+figures, explorers and exercise checkers), ``checks`` (checker results) and
+``bench`` (``python -m snnlesson.bench``).
 """
 
 from __future__ import annotations
