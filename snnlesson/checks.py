@@ -21,7 +21,7 @@ import numpy as np
 
 from snnlesson._validate import check_int, check_real
 
-__all__ = ["CheckResult", "passed", "failed", "not_attempted", "is_stub", "compare_arrays",
+__all__ = ["CheckResult", "passed", "failed", "not_attempted", "is_stub", "call_answer", "compare_arrays",
            "check_spike_count", "check_rate_count_stats", "check_latency_encoder", "check_dvs_event_count",
            "check_euler_step", "check_decay_factor", "check_fast_sigmoid_derivative"]
 
@@ -72,6 +72,21 @@ def is_stub(answer) -> bool:
 def _stub_function(name: str) -> CheckResult:
     return not_attempted(f"`{name}` returns nothing yet: replace `...` in its body with your code and "
                          "`return` the result.")
+
+
+def call_answer(fn, args: tuple, case: str, stub: CheckResult | None = None):
+    """Run the reader's function on one case: ``(result, None)``, or ``(None, the result to report)``.
+
+    An exception in the reader's code is reported with the case, never raised; a function
+    whose body is still ``...`` (it returns ``None``) gives ``stub`` ("not attempted yet").
+    """
+    try:
+        got = fn(*args)
+    except Exception as err:  # the reader's code failed: report it, do not raise
+        return None, failed(f"your function raised {type(err).__name__}: {err} (for {case}).")
+    if is_stub(got):
+        return None, stub if stub is not None else _stub_function(getattr(fn, "__name__", "your function"))
+    return got, None
 
 
 def _answer_number(answer, what: str, *, whole: bool = False):
@@ -280,12 +295,9 @@ def check_latency_encoder(fn) -> CheckResult:
     for data, num_steps in cases:
         case = f"data of shape {tuple(data.shape)} and num_steps={num_steps}"
         expected = encoding.latency(data, num_steps, linear=True, normalize=True)
-        try:
-            got = fn(data.clone(), num_steps)
-        except Exception as err:  # the reader's code failed: report it, do not raise
-            return failed(f"your function raised {type(err).__name__}: {err} (for {case}).")
-        if is_stub(got):
-            return _stub_function(getattr(fn, "__name__", "your function"))
+        got, problem = call_answer(fn, (data.clone(), num_steps), case)
+        if problem is not None:
+            return problem
         got, problem = _answer_array("the spike train your function returned", got, case=case)
         if problem is not None:
             return problem
@@ -455,12 +467,9 @@ def check_fast_sigmoid_derivative(answer) -> CheckResult:
     for slope in (25.0, 5.0, 1.0):
         case = f"slope={slope:g}, x=[{', '.join(f'{v:g}' for v in x.tolist())}]"
         expected = fast_sigmoid_derivative(x, slope)
-        try:
-            got = answer(x.clone(), slope)
-        except Exception as err:  # the reader's code failed: report it, do not raise
-            return failed(f"your function raised {type(err).__name__}: {err} (for {case}).")
-        if is_stub(got):
-            return _stub_function(getattr(answer, "__name__", "your function"))
+        got, problem = call_answer(answer, (x.clone(), slope), case)
+        if problem is not None:
+            return problem
         problem = compare_arrays("the derivative", got, expected, rtol=1e-5, atol=1e-7, case=case)
         if problem is None:
             continue

@@ -138,6 +138,7 @@ GOOD = {
     "snnlesson.bptt:ArticleSNN.forward": {"self": "tiny_network('article')", "x": "digits(2)"},
     "snnlesson.checks:compare_arrays": {"name": "'v'", "got": "[1.0, 2.0]", "expected": "[1.0, 2.0]"},
     "snnlesson.checks:check_spike_count": {"spikes": "spike_train(5, 3)"},
+    "snnlesson.checks:call_answer": {"fn": "abs", "args": "(-1.0,)", "case": "'x=-1'"},
     "snnlesson.checks:check_euler_step": {"euler_step": "lambda v, i, dt, tau, e, r: v + dt / tau * (-(v - e) + r * i)"},
     "snnlesson.data:as_tensors": {"dataset": "offline_mnist()"},
     "snnlesson.data:moving_digits": {"num_frames": "3", "canvas": "32", "dataset": "offline_mnist()"},

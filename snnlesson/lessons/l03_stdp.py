@@ -26,7 +26,7 @@ from snnlesson import stdp_pattern as pat
 from matplotlib.axes import Axes
 
 from snnlesson._validate import check_array, check_int, check_real, check_size, check_spike_times
-from snnlesson.checks import CheckResult, failed, is_stub, not_attempted, passed
+from snnlesson.checks import CheckResult, call_answer, failed, is_stub, not_attempted, passed
 from snnlesson.explorer import Explorer, dropdown, register_explorer, slider
 from snnlesson.stdp import STDPParams, apply_change, online_stdp, pair_sum, window
 
@@ -477,13 +477,11 @@ def check_stdp_window(fn) -> CheckResult:
                 f"delta_t={delta_t.tolist()}")
         p = STDPParams(a_plus=a_plus, a_minus=a_minus, tau_plus=tau_plus, tau_minus=tau_minus)
         expected = window(delta_t, p)
-        try:
-            got = fn(delta_t.copy(), a_plus, a_minus, tau_plus, tau_minus)
-        except Exception as err:  # the reader's code failed: report it, do not raise
-            return failed(f"your function raised {type(err).__name__}: {err} (for {case}).")
-        if is_stub(got):
-            return not_attempted(f"`{getattr(fn, '__name__', 'your function')}` returns nothing yet: replace `...` "
-                                 "in its body with your code and `return` the array of weight changes.")
+        got, problem = call_answer(fn, (delta_t.copy(), a_plus, a_minus, tau_plus, tau_minus), case, not_attempted(
+            f"`{getattr(fn, '__name__', 'your function')}` returns nothing yet: replace `...` "
+            "in its body with your code and `return` the array of weight changes."))
+        if problem is not None:
+            return problem
         try:
             got = np.asarray(got, dtype=float)
         except (TypeError, ValueError):

@@ -21,7 +21,7 @@ import numpy as np
 from snnlesson import spikeprop as sp
 from snnlesson._validate import check_int, check_real, check_seed, check_size
 from snnlesson import spikeprop_training as tr
-from snnlesson.checks import CheckResult, failed, is_stub, not_attempted, passed
+from snnlesson.checks import CheckResult, call_answer, failed, is_stub, not_attempted, passed
 from snnlesson.data import xor_spike_times
 from snnlesson.explorer import Explorer, dropdown, int_slider, register_explorer, slider
 
@@ -412,13 +412,10 @@ def check_kernel_derivative(fn) -> CheckResult:
     for tau in (0.007, 0.004, 0.012):
         case = f"tau={tau}, s={s.tolist()}"
         expected = sp.kernel_derivative(s, tau)
-        try:
-            got = fn(s.copy(), tau)
-        except Exception as err:  # the reader's code failed: report it, do not raise
-            return failed(f"your function raised {type(err).__name__}: {err} (for {case}).")
-        if is_stub(got):
-            return not_attempted("your function returns nothing yet: replace `...` with your code and `return` "
-                                 "the array of derivatives.")
+        got, problem = call_answer(fn, (s.copy(), tau), case, not_attempted(
+            "your function returns nothing yet: replace `...` with your code and `return` the array of derivatives."))
+        if problem is not None:
+            return problem
         try:
             got = np.asarray(got, dtype=float)
         except (TypeError, ValueError):

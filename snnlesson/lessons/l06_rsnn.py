@@ -28,7 +28,7 @@ import torch
 
 from snnlesson import rsnn
 from snnlesson._validate import check_bool, check_choice, check_int, check_real, check_seed, check_tensor
-from snnlesson.checks import CheckResult, compare_arrays, failed, is_stub, not_attempted, passed
+from snnlesson.checks import CheckResult, call_answer, compare_arrays, failed, is_stub, not_attempted, passed
 from snnlesson.explorer import Explorer, register_explorer, slider
 
 __all__ = [
@@ -556,13 +556,11 @@ def check_recurrent_step(answer) -> CheckResult:
 
         expected_spk, expected = rsnn.recurrent_lif_step(x, rsnn.RecurrentLIFState(mem, spk),
                                                          LIFDiscreteParams(beta, threshold), recurrent, heaviside)
-        try:
-            got = answer(x.clone(), mem.clone(), spk.clone(), V.clone(), beta, threshold)
-        except Exception as err:  # the reader's code failed: report it, do not raise
-            return failed(f"your function raised {type(err).__name__}: {err} (for {case}).")
-        if is_stub(got):
-            return not_attempted("your function returns nothing yet: replace `...` with your code and "
-                                 "`return spk_new, mem_new`.")
+        got, problem = call_answer(answer, (x.clone(), mem.clone(), spk.clone(), V.clone(), beta, threshold), case,
+                                   not_attempted("your function returns nothing yet: replace `...` with your code "
+                                                 "and `return spk_new, mem_new`."))
+        if problem is not None:
+            return problem
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             return failed("your function should return two tensors, (spk_new, mem_new).")
         problem = compare_arrays("mem_new", got[1], expected.mem, rtol=1e-5, atol=1e-6, case=case)
