@@ -32,12 +32,19 @@ __all__ = ["to_numpy",
 
 
 def to_numpy(x) -> np.ndarray:
-    """A NumPy copy of a tensor or array (detached, on the CPU)."""
+    """A NumPy copy of a tensor or array (detached, on the CPU), with its dtype.
+
+    NaN or infinity is refused: a plot would silently leave those points out.
+    """
     if isinstance(x, torch.Tensor):
         if x.device.type == "meta":
             raise ValueError("x must hold values, got a tensor on the 'meta' device")
-        return x.detach().cpu().numpy()
-    return np.asarray(x)
+        array = x.detach().cpu().numpy()
+    else:
+        array = np.asarray(x)
+    if array.dtype.kind in "fc" and not np.isfinite(array).all():
+        raise ValueError("x holds NaN or infinity: a plot would silently leave those points out")
+    return array
 
 
 def _spike_matrix(spikes) -> np.ndarray:
@@ -55,8 +62,12 @@ def _check_marker_size(marker_size) -> float:
 
 
 def _format_raster_axes(ax, num_steps: int, num_neurons: int, *, dt=None, ylabel="neuron index", title=None):
-    """Limits and labels shared by every raster: time (s or steps) against neuron index."""
-    ax.set_xlim(-0.5 if dt is None else 0, num_steps - 0.5 if dt is None else num_steps * dt)
+    """Limits and labels shared by every raster: time (s or steps) against neuron index.
+
+    Half a step of margin at each end, so that a spike at step 0 stands clear of the spine.
+    """
+    step = 1.0 if dt is None else dt
+    ax.set_xlim(-0.5 * step, (num_steps - 0.5) * step)
     ax.set_ylim(-0.5, num_neurons - 0.5)
     ax.set_xlabel("time (s)" if dt is not None else "time step")
     ax.set_ylabel(ylabel)

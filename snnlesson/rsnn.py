@@ -201,8 +201,7 @@ def recurrent_lif_step(x: torch.Tensor, state: RecurrentLIFState, params: LIFDis
     .. math:: U[t] = \\beta U[t-1] + x[t] + V S[t-1] + c - R[t] U_{thr},\\quad S[t] = \\Theta(U[t] - U_{thr})
 
     ``recurrent`` is the map :math:`S \\mapsto V S + c` (an ``nn.Linear``); returns ``(spk, new_state)``.
-    Like :func:`snnlesson.lif_discrete.step`, it checks types, shapes and devices but does not scan
-    the values (it runs at every time step): callers check their data once, before the loop.
+    It checks types, shapes and devices; the shared step refuses a NaN or infinite input.
     """
     _check_recurrent_step(x, state, recurrent)
     spk, lif = step(x + recurrent(state.spk), LIFDiscreteState(state.mem), params, spike_fn)

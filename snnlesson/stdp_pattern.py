@@ -65,6 +65,8 @@ __all__ = ["PatternInputParams", "PatternInput", "pattern_input", "SRMParams", "
            "PatternResult", "simulate_pattern", "PatternScore", "score_pattern", "latencies",
            "run_pattern_experiment", "bench_pattern"]
 
+_MIN_PATTERN_LENGTH = 1e-4  # s: a scoring window shorter than this holds no spike pattern
+
 
 @dataclass(frozen=True)
 class PatternInputParams:
@@ -441,10 +443,11 @@ def simulate_pattern(inp: PatternInput, neuron: SRMParams = SRMParams(), stdp: S
 
 def latencies(spike_times, pattern_starts, pattern_length: float = 0.05) -> np.ndarray:
     """For each output spike, the time (s) since the start of the pattern window it falls in, or NaN
-    when it falls outside every pattern window (a false alarm). ``pattern_starts`` must be sorted."""
+    when it falls outside every pattern window (a false alarm). ``pattern_starts`` must be sorted;
+    ``pattern_length`` is at least 0.1 ms (a shorter window holds no spike pattern)."""
     s = check_array("spike_times", spike_times, ndim=1, allow_empty=True)
     starts = check_spike_times("pattern_starts", pattern_starts, allow_empty=False)
-    pattern_length = check_real("pattern_length", pattern_length, low=0.0, low_open=True)
+    pattern_length = check_real("pattern_length", pattern_length, low=_MIN_PATTERN_LENGTH)
     return _latencies(s, starts, pattern_length)
 
 
@@ -463,13 +466,14 @@ class PatternScore(NamedTuple):
 
     hit_rate : fraction of pattern windows with at least one output spike.
     false_alarms : output spikes outside every pattern window.
-    mean_latency : mean time (s) from window start to the output spikes inside windows (NaN if none).
+    mean_latency : mean time (s) from window start to the output spikes inside windows,
+        ``None`` when no output spike falls inside a window (a mean of nothing).
     success : hit_rate > 0.98, no false alarm, 0 < mean_latency < 10 ms.
     """
 
     hit_rate: float
     false_alarms: int
-    mean_latency: float
+    mean_latency: float | None
     success: bool
 
 
@@ -480,7 +484,7 @@ def score_pattern(spike_times, pattern_starts, t_start: float, t_stop: float,
     s = check_spike_times("spike_times", spike_times)
     starts = check_spike_times("pattern_starts", pattern_starts, allow_empty=False)
     t_start, t_stop = check_real("t_start", t_start), check_real("t_stop", t_stop)
-    pattern_length = check_real("pattern_length", pattern_length, low=0.0, low_open=True)
+    pattern_length = check_real("pattern_length", pattern_length, low=_MIN_PATTERN_LENGTH)
     if t_stop <= t_start:
         raise ValueError(f"t_stop ({t_stop!r} s) must be after t_start ({t_start!r} s)")
     s = s[(s >= t_start) & (s < t_stop)]
@@ -494,8 +498,9 @@ def score_pattern(spike_times, pattern_starts, t_start: float, t_stop: float,
         if s.size else np.zeros(starts.size, bool)
     hit_rate = float(np.mean(hit))
     false_alarms = int(np.sum(np.isnan(lat)))
-    mean_latency = float(np.nanmean(lat)) if np.any(~np.isnan(lat)) else float("nan")
-    success = bool(hit_rate > 0.98 and false_alarms == 0 and 0.0 < mean_latency < 0.010)
+    mean_latency = float(np.nanmean(lat)) if np.any(~np.isnan(lat)) else None
+    success = bool(hit_rate > 0.98 and false_alarms == 0 and mean_latency is not None
+                   and 0.0 < mean_latency < 0.010)
     return PatternScore(hit_rate, false_alarms, mean_latency, success)
 
 
@@ -533,8 +538,8 @@ def bench_pattern(num_seeds: int = 10, t_stop: float = 450.0) -> dict:
         score = score_pattern(result.spike_times, inp.pattern_starts, t_stop * 2 / 3, t_stop)
         successes += score.success
         scores.append({"seed": seed, "hit_rate": round(score.hit_rate, 4), "false_alarms": score.false_alarms,
-                       "mean_latency_ms": round(1e3 * score.mean_latency, 2) if score.mean_latency == score.mean_latency
-                       else None, "success": score.success})
+                       "mean_latency_ms": None if score.mean_latency is None
+                       else round(1e3 * score.mean_latency, 2), "success": score.success})
     return {"seeds": num_seeds, "t_stop": t_stop, "success_rate": successes / num_seeds,
             "seconds_per_simulated_second": round(sim_seconds / (num_seeds * t_stop), 5),
             "cpu_seconds_per_simulated_second": round(sim_cpu / (num_seeds * t_stop), 5),

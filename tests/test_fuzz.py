@@ -376,16 +376,7 @@ NOT_FUZZED = {
 
 # Open findings, skipped in the default mode: {target: {parameter or "*": what fails}}.
 # Shrink this list as the owners fix their functions; report mode lists entries that now pass.
-KNOWN_FAILURES: dict[str, dict[str, str]] = {
-    "snnlesson.lif_discrete:step": {"x": "silent-nan: nan_inside"},
-    "snnlesson.plot:to_numpy": {"x": "silent-nan: nan, nan_inside"},
-    "snnlesson.rsnn:recurrent_lif_step": {"x": "silent-nan: nan_inside"},
-    "snnlesson.stdp_pattern:latencies": {"pattern_length": "silent-nan: tiny"},
-    "snnlesson.stdp_pattern:score_pattern": {
-        "spike_times": "silent-nan: empty",
-        "pattern_length": "silent-nan: tiny",
-    },
-}
+KNOWN_FAILURES: dict[str, dict[str, str]] = {}
 
 
 # ------------------------------------------------------------------------------------- the catalogue

@@ -133,6 +133,11 @@ def test_params_are_frozen_and_run_rejects_bad_input():
         lif.run(torch.tensor([[float("nan")]]), params)
     with pytest.raises(ValueError, match="num_steps"):
         lif.run(torch.ones(2), params, num_steps=0)
+    for bad in (float("nan"), float("inf")):                          # one step, no silent NaN membrane
+        x = torch.ones(2, 3)
+        x[1, 2] = bad
+        with pytest.raises(ValueError, match="x must be finite"):
+            lif.step(x, None, params)
     with pytest.raises(TypeError, match="step_fn"):
         lif.unroll("step", torch.ones(3))
     with pytest.raises(ValueError, match="time-first"):

@@ -303,6 +303,12 @@ def test_bad_input_values_are_value_errors_naming_the_parameter():
         rsnn.ScratchRSNN(small_hp(), 9)(torch.rand(2, 10))           # 10 values per frame, 9 expected
     with pytest.raises(ValueError, match="x must"):
         rsnn.RecurrentLIF(3, LIFDiscreteParams(), surrogate.heaviside)(torch.rand(2, 4))
+    layer = rsnn.RecurrentLIF(3, LIFDiscreteParams(), surrogate.heaviside)
+    x = torch.rand(2, 3)
+    x[0, 1] = float("nan")
+    state = rsnn.RecurrentLIFState(torch.zeros(2, 3), torch.zeros(2, 3))
+    with pytest.raises(ValueError, match="x must be finite"):             # the step itself, no silent NaN
+        rsnn.recurrent_lif_step(x, state, LIFDiscreteParams(), layer.recurrent, surrogate.heaviside)
 
 
 def test_bad_input_sizes_beyond_the_budget_are_refused_before_allocating():

@@ -337,6 +337,11 @@ def test_score_counts_hits_false_alarms_and_latency():
     assert not score.success
     lat = pat.latencies([0.01, 0.2], [0.0])
     assert lat[0] == pytest.approx(0.01) and np.isnan(lat[1])
+    silent = pat.score_pattern([], [0.0, 0.3, 0.6], 0.0, 1.0)         # no output spike: no mean, no NaN
+    assert silent.hit_rate == 0 and silent.false_alarms == 0 and silent.mean_latency is None
+    assert not silent.success
+    with pytest.raises(ValueError, match="pattern_length"):            # a window too short to hold a pattern
+        pat.latencies([0.01], [0.0], pattern_length=1e-9)
 
 
 def test_pattern_refuses_bad_input():
@@ -381,7 +386,7 @@ def test_nan_and_wrong_values_are_a_value_error_never_a_nan_result():
         apply_change(np.array([0.5, np.nan]), 0.01, 0.0, p)
     with pytest.raises(ValueError, match="depression must be >= 0"):
         apply_change(np.array([0.5]), 0.0, -0.1, p)
-    with pytest.raises(ValueError, match="pattern_length must be > 0"):
+    with pytest.raises(ValueError, match="pattern_length must be >= 0.0001"):
         pat.latencies([0.01], [0.0], pattern_length=0.0)
     with pytest.raises(ValueError, match="t_stop .* must be after t_start"):
         comp.output_rate([0.01], 0.0, 0.0)
