@@ -15,7 +15,9 @@ ipywidgets 7 or 8). That comparison is only fair when the saved notebook
   a collapsed solution cell (``source_hidden`` metadata, ``#@title Solution``
   first line, for Colab) calling the same checker; saved showing "not attempted
   yet" under the stub and "Correct!" under the solution;
-* starts with lesson 00's Colab-aware set-up cell.
+* starts with lesson 00's Colab-aware set-up cell;
+* answers every "Try:" in a collapsed ``<details><summary>Answer</summary>`` block,
+  and keeps test, CI and benchmark talk out of the student's text.
 
 Notebooks are found by glob, so a new lesson is checked as soon as it lands.
 The rules are plain functions; the tests at the bottom feed each one a small
@@ -207,8 +209,44 @@ def setup_cell_problems(nb: dict, reference: dict | None = None) -> list[str]:
     return []
 
 
+TRY = re.compile(r"\bTry\b|\b[Tt]hings to try\b")
+ANSWER = re.compile(r"<details>\s*<summary>\s*Answer\b[^<]*</summary>\s*\n\s*\n(?P<body>.*?)</details>", re.DOTALL)
+DEVELOPER_TALK = re.compile(r"\bnbval\b|\bpytest\b|\bCI\b|course team|\bmeasured (?:on|by|with|over)\b",
+                            re.IGNORECASE)
+
+
+def _markdown_cells(nb: dict) -> list[tuple[int, str]]:
+    return [(i, _text(c.get("source"))) for i, c in enumerate(nb.get("cells", []))
+            if c.get("cell_type") == "markdown"]
+
+
+def try_answer_problems(nb: dict) -> list[str]:
+    """Every "Try:" (or "things to try") in the text is followed, in its cell, by an answer the
+    student can reveal: ``<details><summary>Answer</summary>``, a blank line, the answer, ``</details>``
+    (JupyterLab, Colab and GitHub render it collapsed)."""
+    problems = []
+    for i, text in _markdown_cells(nb):
+        tries = list(TRY.finditer(text))
+        if not tries:
+            continue
+        answer = ANSWER.search(text, tries[-1].end())
+        if answer is None or not answer.group("body").strip():
+            problems.append(f"cell {i}: {text[tries[-1].start():tries[-1].start() + 60]!r}... needs an answer "
+                            "after it in the same cell: <details><summary>Answer</summary>, a blank line, "
+                            "the answer, </details>")
+    return problems
+
+
+def student_text_problems(nb: dict) -> list[str]:
+    """The text speaks to students: no test, CI or benchmark-measurement talk (it belongs in the README)."""
+    return [f"cell {i}: developer talk {m.group(0)!r} in the student's text: "
+            f"{text[max(0, m.start() - 40):m.end() + 40]!r}"
+            for i, text in _markdown_cells(nb) for m in DEVELOPER_TALK.finditer(text)]
+
+
 RULES = [marker_comment_problems, variable_output_problems, execution_problems, metadata_problems,
-         exercise_problems, stub_output_problems, setup_cell_problems]
+         exercise_problems, stub_output_problems, setup_cell_problems, try_answer_problems,
+         student_text_problems]
 
 
 def _load(path: Path) -> dict:
@@ -338,3 +376,23 @@ def test_the_setup_cell_must_come_first():
     lesson00 = _load(ROOT / "notebooks" / "00_start_here.ipynb")
     assert setup_cell_problems(lesson00) == []
     assert setup_cell_problems(_nb(_cell("import snnlesson", count=1)))
+
+
+def _md(text):
+    return {"cell_type": "markdown", "source": text, "metadata": {}}
+
+
+def test_a_try_question_needs_a_revealable_answer():
+    answered = "**Try:** halve tau_m.\n\n<details><summary>Answer</summary>\n\nIt fires less.\n\n</details>\n"
+    assert not try_answer_problems(_nb(_md(answered)))
+    assert not try_answer_problems(_nb(_md("No question here.")))
+    assert try_answer_problems(_nb(_md("**Try:** halve tau_m. What happens?")))              # no answer
+    assert try_answer_problems(_nb(_md("<details><summary>Answer</summary>\n\nearly\n\n</details>\n"
+                                       "Things to try: lower beta.")))                     # answer before it
+    assert try_answer_problems(_nb(_md("Try: x.\n<details><summary>Answer</summary>\n\n</details>")))  # empty
+
+
+def test_developer_talk_in_the_text_fails():
+    assert student_text_problems(_nb(_md("Accuracy measured by the course team: 98 %.")))
+    assert student_text_problems(_nb(_md("nbval checks this cell in CI.")))
+    assert not student_text_problems(_nb(_md("The membrane is measured in volts.")))
