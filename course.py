@@ -169,6 +169,9 @@ def strip_notebook(path: Path) -> bool:
             del metadata["collapsed"]
         # A widget's output names a model by a random id, and the model itself is not
         # saved: keep the text the widget shows before its cell is run.
+        if cell.get("cell_type") != "code":  # only code cells have outputs (nbformat)
+            cell.pop("outputs", None)
+            continue
         outputs = cell.get("outputs", [])
         for output in outputs:
             output.get("data", {}).pop(WIDGET_VIEW, None)

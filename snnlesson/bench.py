@@ -51,7 +51,7 @@ def _new_value(control, rng):
 
     if isinstance(control, widgets.Checkbox):
         return not control.value
-    if isinstance(control, (widgets.Dropdown, widgets.ToggleButtons, widgets.RadioButtons)):
+    if isinstance(control, (widgets.Dropdown, widgets.ToggleButtons, widgets.RadioButtons, widgets.SelectionSlider)):
         options = [o[1] if isinstance(o, tuple) else o for o in control.options]
         return options[(options.index(control.value) + 1) % len(options)]
     for _ in range(100):

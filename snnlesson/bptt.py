@@ -17,7 +17,7 @@ Contents:
 
 * :class:`ArticleSNN` (on ``snntorch.Leaky``) and :class:`ScratchSNN` (the same network on
   :func:`snnlesson.lif_discrete.step`), both :class:`BaseSNN`; :func:`build_network`;
-  :class:`SNNRecord`, what a run records.
+  :class:`SNNRecord`, what a run records; :func:`build_mlp`, the non-spiking baseline of the same size.
 * :class:`Recipe` with :data:`ARTICLE_RECIPE` (snntorch's tutorial) and :data:`LESSON_RECIPE`;
   :func:`recipe_loss`, :func:`class_scores`, :func:`encode_input`.
 * :func:`train`, :func:`evaluate`, :func:`predict`, :func:`save_checkpoint`, :func:`load_checkpoint`:
@@ -44,7 +44,7 @@ from snnlesson.surrogate import FastSigmoid
 from snnlesson.training import History
 
 __all__ = [
-    "SNNRecord", "BaseSNN", "ArticleSNN", "ScratchSNN", "build_network",
+    "SNNRecord", "BaseSNN", "ArticleSNN", "ScratchSNN", "build_network", "build_mlp",
     "Recipe", "ARTICLE_RECIPE", "LESSON_RECIPE", "READOUTS", "recipe_loss", "class_scores", "readout_for",
     "encode_input", "mnist_tensors",
     "train", "evaluate", "predict", "save_checkpoint", "load_checkpoint", "bench",
@@ -192,6 +192,29 @@ def build_network(kind: str = "scratch", *, num_steps: int = 25, beta: float = 0
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return cls(num_steps, beta, threshold, slope, num_hidden)
+
+
+def build_mlp(num_hidden: int = NUM_HIDDEN, *, seed: int | None = 0) -> nn.Sequential:
+    """The non-spiking baseline of the same size: 784-``num_hidden``-10, ``fc1 -> ReLU -> fc2``, no time steps.
+
+    .. math:: \\text{scores} = W_2\\, \\max(0,\\; W_1 x + b_1) + b_2
+
+    Train it like the spiking network with :func:`snnlesson.training.train` (``loss_fn`` =
+    cross-entropy of the scores, ``readout`` = the scores themselves). ``seed`` fixes the
+    initial weights (``None``: the global random state).
+    """
+    num_hidden = check_int("num_hidden", num_hidden, minimum=1, maximum=100_000)
+
+    def build():
+        return nn.Sequential(nn.Flatten(), nn.Linear(NUM_INPUTS, num_hidden), nn.ReLU(),
+                             nn.Linear(num_hidden, NUM_OUTPUTS))
+
+    if seed is None:
+        return build()
+    seed = check_seed("seed", seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build()
 
 
 # ------------------------------------------------------------------------ training recipe

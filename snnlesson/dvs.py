@@ -105,7 +105,8 @@ def events(frames, threshold: float = 0.2, eps: float = DEFAULT_EPS) -> Events:
               L_{ref} \leftarrow L_{ref} + n\,C,
 
     and the pixel emits :math:`|n|` events with polarity :math:`\mathrm{sign}(n)` at
-    ``t = k``. A change smaller than ``threshold`` (:math:`C`, in natural-log units:
+    ``t = k`` (identical records: between two frames there is no finer time to give
+    them). A change smaller than ``threshold`` (:math:`C`, in natural-log units:
     0.2 is about a 22 % change of :math:`I + \epsilon`) is remembered, not lost: it
     adds up with later changes. The code keeps :math:`L_{ref} = L_0 + m\,C` with an integer
     :math:`m` per pixel (the same rule, without rounding drift). Vectorised over pixels,

@@ -99,8 +99,10 @@ def rate(data, num_steps: int, gain: float = 1.0, generator: torch.Generator | N
     .. math:: S[t, i] \sim \mathrm{Bernoulli}(p_i), \qquad p_i = g\,x_i, \qquad t = 0, \dots, T-1
 
     so the spike count of input *i* over ``num_steps`` = T steps is Binomial(T, p_i):
-    mean ``T p_i`` and variance ``T p_i (1 - p_i)``. A pixel of 32/256 = 0.125 fires
-    about 125 times in 1,000 steps.
+    mean ``T p_i`` and variance ``T p_i (1 - p_i)``. An intensity of 0.125 fires about
+    125 times in 1,000 steps. Time is counted in steps; a step of duration
+    :math:`\Delta t` turns the probability into a rate :math:`r = p / \Delta t` in Hz
+    (0.125 at :math:`\Delta t` = 1 ms is 125 Hz).
 
     Parameters
     ----------

@@ -1,6 +1,7 @@
 """The simplest learning rule: a spiking layer with Hebbian learning ("fire together, wire together").
 
-The layer of the introductory article is the course's discrete LIF neuron
+The layer and rule of A. Lagacherie's article ("Understand Spiking Neural Network through code
+implementation", The Deep Hub, 2024) on the course's discrete LIF neuron
 (:func:`snnlesson.lif_discrete.step`) with reset to zero. Each step, with inputs ``x``
 (one value per input), weights ``W`` ``[num_inputs, num_neurons]`` and membrane ``mem``:
 

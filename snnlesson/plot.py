@@ -157,20 +157,26 @@ def digits_grid(images, labels=None, ncols=8, ax=None, cmap="gray"):
 
 
 def signed_raster(spikes, ax=None, *, marker_size=2.0, on_color="tab:red", off_color="tab:blue",
-                  title=None, ylabel="neuron index"):
+                  title=None, ylabel="neuron index", shift=0.0):
     """Raster of a time-first train with +1 (ON) and -1 (OFF) spikes in two colours.
 
-    Returns ``(on_artist, off_artist)``; update with :func:`signed_raster_points`.
+    ``shift`` (steps, 0 to 0.5) draws ON spikes that much early and OFF spikes that much
+    late, so that in a dense raster neither colour hides the other (the legend says so).
+    Returns ``(on_artist, off_artist)``; update with :func:`signed_raster_points` (plus the shift).
     """
     matrix = _spike_matrix(spikes)
     marker_size = _check_marker_size(marker_size)
     on_color, off_color = check_color("on_color", on_color), check_color("off_color", off_color)
+    shift = check_real("shift", shift, low=0.0, high=0.5)
     ax = get_axes(ax)
     on, off = signed_raster_points(matrix)
     num_steps, num_neurons = matrix.shape
     marker = "|" if num_neurons < 50 else "."
-    on_artist = ax.scatter(on[:, 0], on[:, 1], s=marker_size, c=on_color, marker=marker, label="ON (+1)")
-    off_artist = ax.scatter(off[:, 0], off[:, 1], s=marker_size, c=off_color, marker=marker, label="OFF (-1)")
+    moved = f", drawn {shift:g} step %s" if shift else ""
+    on_artist = ax.scatter(on[:, 0] - shift, on[:, 1], s=marker_size, c=on_color, marker=marker,
+                           label="ON (+1)" + (moved % "early" if shift else ""))
+    off_artist = ax.scatter(off[:, 0] + shift, off[:, 1], s=marker_size, c=off_color, marker=marker,
+                            label="OFF (-1)" + (moved % "late" if shift else ""))
     _format_raster_axes(ax, num_steps, num_neurons, ylabel=ylabel, title=title)
     ax.legend(loc="upper right", fontsize=7, markerscale=3)
     return on_artist, off_artist
@@ -244,7 +250,7 @@ def membrane_trace(result, params, ax=None, *, input_spikes=None, label=None, co
         ax.plot(input_spikes, np.full(len(input_spikes), -0.1 * params.threshold), "|", color="tab:blue", ms=8)
     ax.set_xlim(result.t[0], result.t[-1])
     ax.set_xlabel("time (s)")
-    ax.set_ylabel("membrane V")
+    ax.set_ylabel("membrane potential V (a.u.)")
     if title:
         ax.set_title(title, fontsize=10)
     return line

@@ -342,8 +342,9 @@ def iris_spike_times(n_fields: int = 12, t_max: float = 0.010, width_factor: flo
     """Iris encoded by lesson 02's population code, plus a reference spike at 0 s.
 
     Each of the 4 features goes through ``n_fields`` Gaussian receptive fields spanning its
-    range *in the training set* (Bohte et al.: 12 fields, width factor 1.5); the best field fires
-    at 0 s, weaker ones up to ``t_max`` later, fields below 0.1 not at all. A last input (the
+    range *in the training set* (Bohte et al.: 12 fields, width factor 1.5); a field with
+    response a fires at ``t_max * (1 - a)`` (0 s only for a value at its centre), fields below
+    0.1 not at all. A last input (the
     reference) always fires at 0 s. The split is fixed and stratified (``test_fraction`` of each
     class, drawn with ``split_seed``). Times in seconds.
     """

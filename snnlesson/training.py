@@ -38,8 +38,8 @@ from torch import nn
 from snnlesson._validate import (check_bool, check_choice, check_device, check_int, check_real, check_seed,
                                  check_tensor)
 
-__all__ = ["History", "train", "evaluate", "predict", "save_checkpoint", "load_checkpoint",
-           "CheckpointError", "as_tensors", "model_device"]
+__all__ = ["History", "train", "evaluate", "predict", "confusion_matrix", "per_class_accuracy",
+           "save_checkpoint", "load_checkpoint", "CheckpointError", "as_tensors", "model_device"]
 
 CHECKPOINT_FORMAT = "snnlesson.checkpoint/1"
 #: More epochs than any lesson needs: a larger number is a typo, not a plan (it would run for days).
@@ -354,6 +354,42 @@ def evaluate(model: nn.Module, data, *, readout: Callable, batch_size: int = 100
     model, readout, forward_fn, batch_size, device, generator = _eval_setup(
         model, readout, forward_fn, batch_size, device, seed, generator)
     return _accuracy(model, as_tensors(data, "data"), readout, forward_fn, batch_size, device, generator)
+
+
+def _class_labels(predicted, labels, num_classes) -> tuple[torch.Tensor, torch.Tensor, int]:
+    num_classes = check_int("num_classes", num_classes, minimum=1, maximum=100_000)
+    predicted = check_tensor("predicted", predicted, convert=True, ndim=1, floating=False, allow_empty=True)
+    labels = check_tensor("labels", labels, convert=True, ndim=1, floating=False, allow_empty=True)
+    for name, value in (("predicted", predicted), ("labels", labels)):
+        if value.is_floating_point() or value.dtype == torch.bool:
+            raise TypeError(f"{name} must hold integer class indices, got dtype {value.dtype}")
+        if value.numel() and (int(value.min()) < 0 or int(value.max()) >= num_classes):
+            raise ValueError(f"{name} must lie in 0..{num_classes - 1} (num_classes={num_classes}), got values "
+                             f"from {int(value.min())} to {int(value.max())}")
+    if predicted.shape != labels.shape or labels.numel() == 0:
+        raise ValueError(f"predicted and labels must be 1-D, of the same non-zero length, got shapes "
+                         f"{tuple(predicted.shape)} and {tuple(labels.shape)}")
+    return predicted.cpu().long(), labels.cpu().long(), num_classes
+
+
+def confusion_matrix(predicted, labels, num_classes: int = 10) -> torch.Tensor:
+    """Counts ``[num_classes, num_classes]``: row = true class, column = predicted class.
+
+    ``C[i, j]`` = number of examples of class ``i`` predicted as ``j``; the diagonal holds the
+    correct ones. ``predicted`` and ``labels``: integer tensors (or arrays) ``[N]`` in ``0..num_classes-1``.
+    """
+    predicted, labels, num_classes = _class_labels(predicted, labels, num_classes)
+    flat = torch.bincount(labels * num_classes + predicted, minlength=num_classes * num_classes)
+    return flat.reshape(num_classes, num_classes)
+
+
+def per_class_accuracy(predicted, labels, num_classes: int = 10) -> torch.Tensor:
+    """Fraction correct per true class ``[num_classes]`` (float64): ``C[i, i] / sum_j C[i, j]``.
+
+    A class absent from ``labels`` gets NaN (no example to be right or wrong about).
+    """
+    counts = confusion_matrix(predicted, labels, num_classes).double()
+    return counts.diagonal() / counts.sum(1)  # 0/0 = NaN for an absent class
 
 
 # ---------------------------------------------------------------------------- checkpoints

@@ -267,3 +267,19 @@ def test_set_neuron_parameters_changes_both_networks_alike():
     assert a.spk_hidden.sum() < before  # a higher threshold and a faster leak: fewer spikes
     with pytest.raises(ValueError, match="beta"):
         nets[0].set_neuron_parameters(beta=2.0, threshold=1.0)
+
+
+# ------------------------------------------------------------------ the non-spiking baseline
+
+
+def test_build_mlp_is_a_relu_network_of_the_same_size():
+    mlp = bptt.build_mlp(num_hidden=20, seed=3)
+    snn = bptt.build_network("scratch", num_hidden=20, seed=3)
+    # the same layer sizes, and the same seed draws the same initial weights as the spiking network
+    assert torch.equal(mlp[1].weight, snn.fc1.weight) and torch.equal(mlp[3].weight, snn.fc2.weight)
+    x = torch.rand(5, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    by_hand = torch.relu(x.flatten(1) @ snn.fc1.weight.T + snn.fc1.bias) @ snn.fc2.weight.T + snn.fc2.bias
+    torch.testing.assert_close(mlp(x), by_hand)
+    assert not torch.equal(bptt.build_mlp(num_hidden=20, seed=4)[1].weight, mlp[1].weight)
+    with pytest.raises(ValueError, match="num_hidden"):
+        bptt.build_mlp(num_hidden=0)

@@ -10,7 +10,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from snnlesson import data, encoding  # noqa: E402
-from snnlesson.lessons.l00_start import MAX_STEPS, digit_raster_explorer  # noqa: E402
+from snnlesson.lessons.l00_start import MAX_STEPS, digit_raster_explorer, digit_raster_figure  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,8 @@ def test_raster_is_the_rate_code_and_follows_both_sliders(digit):
     np.testing.assert_array_equal(_points(ex), _expected(digit, 120, 0.5, 0))
     ex.controls["gain"].value = 0.85
     np.testing.assert_array_equal(_points(ex), _expected(digit, 120, 0.85, 0))
-    assert ex.fig.axes[1].get_title() == f"{len(_points(ex)):,} spikes in 120 steps (gain 0.85)"
+    assert ex.fig.axes[1].get_title() == f"{len(_points(ex)):,} spikes in 120 steps = 120 ms (gain 0.85)"
+    assert "a rate of 850 Hz" in ex.status.value  # p = r dt with dt = 1 ms
     ex.controls["gain"].value = 0.0
     assert len(_points(ex)) == 0 and "0 spikes" in ex.fig.axes[1].get_title()
     plt.close(ex.fig)
@@ -84,3 +85,37 @@ def test_bad_arguments_name_the_parameter(digit):
         digit_raster_explorer(digit, gain=1.5)
     with pytest.raises(TypeError, match="seed"):
         digit_raster_explorer(digit, seed=0.5)
+
+
+def _screen_y(ax, y):
+    return ax.transData.transform((0.0, y))[1]
+
+
+def _check_rows_line_up(ax_img, ax_raster):
+    """Row 0 at the top of both panels, and image row r level with pixel indices 28 r .. 28 r + 27."""
+    assert ax_raster.get_ylim() == (783.5, -0.5)  # inverted: pixel 0 at the top
+    assert ax_img.get_ylim() == (27.5, -0.5)      # imshow: row 0 at the top
+    for row in (0, 5, 27):
+        assert _screen_y(ax_img, row) == pytest.approx(_screen_y(ax_raster, 28 * row + 13.5), abs=0.6)
+    assert _screen_y(ax_raster, 0) > _screen_y(ax_raster, 783)  # higher on screen
+    assert "28 × row + column" in ax_raster.get_ylabel() and "Δt = 1 ms" in ax_raster.get_xlabel()
+
+
+def test_explorer_raster_is_not_upside_down(digit):
+    ex = digit_raster_explorer(digit, num_steps=50)
+    ex.fig.canvas.draw()
+    _check_rows_line_up(*ex.fig.axes[:2])
+    plt.close(ex.fig)
+
+
+def test_static_figure_rows_line_up_and_step_zero_clears_the_spine(digit):
+    spikes = encoding.rate(digit, 30, gain=0.5, generator=torch.Generator().manual_seed(0))
+    fig = digit_raster_figure(digit, spikes, title="a digit")
+    fig.canvas.draw()
+    ax_img, ax_raster = fig.axes[:2]
+    _check_rows_line_up(ax_img, ax_raster)
+    assert ax_raster.get_xlim() == (-0.5, 29.5)  # half a step of margin: spikes at step 0 stand clear
+    np.testing.assert_array_equal(np.asarray(ax_raster.collections[0].get_offsets()), _expected(digit, 30, 0.5, 0))
+    with pytest.raises(ValueError, match="one train per pixel"):
+        digit_raster_figure(digit, spikes[:, :, :10])
+    plt.close(fig)

@@ -9,7 +9,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from snnlesson import lif  # noqa: E402
-from snnlesson.lessons.l01_lif import candidate_input, lif_explorer, loglog_errors, thin_input  # noqa: E402
+from snnlesson.lessons.l01_lif import (candidate_input, discrete_firing_rate, hebbian_weights_figure,  # noqa: E402
+                                       lif_explorer, loglog_errors, thin_input)
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def explorer():
 
 def artists(explorer):
     ax = explorer.fig.axes[0]
-    trace, threshold_line = ax.lines[0], ax.lines[1]
+    trace, threshold_line = ax.lines[0], ax.lines[1]  # ax.lines[2]: the V_inf line of the current mode
     inputs, spikes = ax.collections[0], ax.collections[1]
     return trace, threshold_line, inputs, spikes
 
@@ -79,7 +80,8 @@ def test_rate_and_tau_sliders(explorer):
 def test_the_picture_has_a_legend_and_labels_with_units(explorer):
     ax = explorer.fig.axes[0]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["membrane potential V", "threshold", "input spike", "output spike"]
+    assert labels == ["membrane potential V", "threshold", "input spike (Poisson input)",
+                      "V∞ = R·I (constant current)", "output spike"]
     assert ax.get_xlabel() == "time (s)" and "(" in ax.get_ylabel()
 
 
@@ -103,6 +105,12 @@ def test_bad_arguments_name_the_parameter():
         lif_explorer(dt=2.0)
     with pytest.raises(TypeError, match="seed"):
         lif_explorer(seed="zero")
+    with pytest.raises(ValueError, match="refractory must lie"):
+        lif_explorer(refractory=0.5)
+    with pytest.raises(ValueError, match="input_mode"):
+        lif_explorer(input_mode="sine")
+    with pytest.raises(ValueError, match="current must lie"):
+        lif_explorer(current=-1.0)
 
 
 def test_loglog_errors_draws_the_reference_slope():
@@ -112,3 +120,98 @@ def test_loglog_errors_draws_the_reference_slope():
     np.testing.assert_allclose(ref.get_ydata(), [1e-2, 1e-3])  # slope 1 through the first point
     assert ax.get_xscale() == "log" and ax.get_xlabel() == "time step dt (s)"
     plt.close(ax.figure)
+
+
+def test_refractory_slider_holds_the_neuron_after_each_spike(explorer):
+    """Poisson input: with t_ref = 20 ms no two output spikes are closer than 20 ms, and some are dropped."""
+    _, _, _, spikes = artists(explorer)
+    explorer.controls["weight"].value = 1.0  # every input spike fires the neuron when it is not refractory
+    free = spikes.get_offsets()[:, 0].copy()
+    assert np.min(np.diff(free)) < 0.02  # without a refractory period some spikes come closer than 20 ms
+    explorer.controls["refractory"].value = 0.02
+    held = spikes.get_offsets()[:, 0]
+    assert len(held) < len(free)
+    assert np.min(np.diff(held)) >= 0.02 - 1e-12
+    trace = artists(explorer)[0]
+    t, v = trace.get_xdata(), trace.get_ydata()
+    inside = (t > held[0] + 1e-9) & (t < held[0] + 0.02 - 1e-9)  # the 20 ms after the first spike
+    assert inside.any() and np.all(v[inside] == 0.0)  # held at the reset potential
+
+
+def test_constant_current_mode_fires_at_the_analytic_f_i_rate(explorer):
+    """Checked against the closed-form LIF f-I curve written out here (not the package's firing_rate):
+    f = 1 / (t_ref + tau_m ln(R I / (R I - threshold))) for reset and rest at 0."""
+    trace, _, inputs, spikes = artists(explorer)
+    v_inf = explorer.fig.axes[0].lines[2]
+    assert len(v_inf.get_xdata()) == 0  # the V_inf line is hidden with Poisson input
+    explorer.controls["input_mode"].value = "current"
+    assert len(inputs.get_offsets()) == 0  # no input spikes
+    assert list(v_inf.get_ydata()) == [1.5, 1.5]
+    for tau_m, t_ref, current in ((0.05, 0.0, 1.5), (0.02, 0.005, 2.5), (0.01, 0.002, 3.0)):
+        explorer.controls["tau_m"].value = tau_m
+        explorer.controls["refractory"].value = t_ref
+        explorer.controls["current"].value = current
+        out = spikes.get_offsets()[:, 0]
+        expected = 1.0 / (t_ref + tau_m * np.log(current / (current - 1.0)))
+        measured = 1.0 / np.mean(np.diff(out))
+        assert measured == pytest.approx(expected, rel=1e-6)
+        first = 1.0 / expected - t_ref  # no refractory period before the first spike
+        assert out[0] == pytest.approx(first, rel=1e-9)
+        assert len(out) == int((1.0 - first) * expected) + 1  # then one spike every 1/f seconds
+        assert f"{measured:.1f} Hz (f-I formula: {expected:.1f} Hz)" in explorer.fig.axes[0].get_title()
+    before = np.array(trace.get_ydata(), copy=True)
+    explorer.controls["current"].value = 0.8  # below the rheobase: no spike, V relaxes towards 0.8
+    assert len(spikes.get_offsets()) == 0
+    assert trace.get_ydata()[-1] == pytest.approx(0.8, abs=1e-6) and not np.array_equal(before, trace.get_ydata())
+    assert "0 output spikes, too few to measure a rate (f-I formula: 0.0 Hz)" in explorer.fig.axes[0].get_title()
+    explorer.controls["input_mode"].value = "poisson"
+    assert len(inputs.get_offsets()) > 0 and len(v_inf.get_xdata()) == 0
+
+
+def test_current_slider_changes_nothing_in_poisson_mode_and_weight_nothing_in_current_mode(explorer):
+    trace = artists(explorer)[0]
+    before = np.array(trace.get_ydata(), copy=True)
+    explorer.controls["current"].value = 2.5
+    np.testing.assert_array_equal(trace.get_ydata(), before)
+    explorer.controls["input_mode"].value = "current"
+    in_current = np.array(trace.get_ydata(), copy=True)
+    assert not np.array_equal(in_current, before)
+    explorer.controls["weight"].value = 1.2
+    np.testing.assert_array_equal(trace.get_ydata(), in_current)
+
+
+def test_discrete_firing_rate_against_the_rc_circuit_and_a_hand_count():
+    """With the (1 - beta) factor and reset to zero, the discrete neuron fires close to the RC circuit's
+    analytic f-I curve at low rates; without it, it fires far too fast. The subtract-reset count is checked
+    against a plain loop written here."""
+    currents = np.array([0.5, 1.5, 3.0])
+    scaled = discrete_firing_rate(currents, reset="zero")
+    analytic = lif.firing_rate(lif.LIFParams(tau_m=0.02), currents)
+    assert scaled[0] == 0.0 and analytic[0] == 0.0
+    np.testing.assert_allclose(scaled[1:], analytic[1:], rtol=0.12)
+    raw = discrete_firing_rate(currents, scale_input=False)
+    assert raw[0] > 400  # R I = 0.5, below the rheobase of the RC circuit, still fires hundreds of times a second
+    beta, mem, count = np.exp(-1e-3 / 0.02), 0.0, 0
+    for _ in range(1000):  # reset by subtraction, as lif_discrete.step, for R I = 3.0
+        mem = beta * mem + (1 - beta) * 3.0 - (1.0 if mem > 1.0 else 0.0)
+        count += mem > 1.0
+    assert discrete_firing_rate([3.0])[0] == count
+    with pytest.raises(TypeError, match="scale_input"):
+        discrete_firing_rate(currents, scale_input="no")
+    with pytest.raises(ValueError, match="dt"):
+        discrete_firing_rate(currents, dt=2.0)
+
+
+def test_hebbian_figure_has_one_colour_bar_for_two_weight_maps():
+    history = np.zeros((5, 4, 2))
+    history[-1, :2] = 0.5
+    fig = hebbian_weights_figure(history, {"first": np.array([1, 1, 0, 0], bool), "rest": np.array([0, 0, 1, 1], bool)})
+    images = [ax.images[0] for ax in fig.axes if ax.images]
+    assert len(images) == 2
+    np.testing.assert_array_equal(images[1].get_array(), history[-1])
+    colorbars = [ax for ax in fig.axes if ax.get_ylabel() == "weight (a.u.)"]
+    assert len(colorbars) == 1
+    assert fig.axes[-1].get_ylabel() == "mean weight (a.u.)" and fig.axes[-1].get_legend() is not None
+    with pytest.raises(ValueError, match="vmin"):
+        hebbian_weights_figure(history, {"a": np.ones(4, bool)}, vmin=1.0, vmax=0.0)
+    plt.close(fig)

@@ -46,7 +46,8 @@ def test_rate_explorer_shows_the_rate_code_and_its_decoding(digit):
     np.testing.assert_allclose(decoded.get_array(), estimate.numpy(), rtol=1e-6)
     error = encoding.reconstruction_error(digit, estimate)
     assert f"RMS error {error:.3f}" in ex.fig.axes[1].get_title()
-    assert ex.fig.axes[0].get_xlim() == xlim == (-0.5, l02.RATE_MAX_STEPS - 0.5)  # fixed time axis
+    pad = 0.02 * l02.RATE_MAX_STEPS   # step 0 stands clear of the spine
+    assert ex.fig.axes[0].get_xlim() == xlim == (-pad, l02.RATE_MAX_STEPS - 1 + pad)  # fixed time axis
     assert ex.fig.axes[0].get_title() == f"rate code: {int(spikes.sum()):,} spikes in 200 steps"
     assert f"{int(spikes.sum()):,} spikes in 200 steps" in ex.status.value
     plt.close(ex.fig)
@@ -86,8 +87,8 @@ def test_delta_explorer_threshold_changes_on_off_spikes(video):
     ex.controls["threshold"].value = 0.8
     spikes = encoding.delta(video[:, 0].reshape(12, -1), 0.8, padding=True, off_spike=True)
     on, off = signed_raster_points(spikes)
-    np.testing.assert_array_equal(_offsets(on_artist), on)
-    np.testing.assert_array_equal(_offsets(off_artist), off)
+    np.testing.assert_array_equal(_offsets(on_artist), on - [l02.DELTA_SHIFT, 0])   # ON drawn a little early,
+    np.testing.assert_array_equal(_offsets(off_artist), off + [l02.DELTA_SHIFT, 0])  # OFF a little late
     assert 0 < len(on) < n_before
     frame = ex.fig.axes[1].images[0].get_array()
     mid = spikes[6].reshape(40, 40).numpy()
@@ -152,4 +153,94 @@ def test_lesson_figures_label_their_axes(digit, video):
     assert fig2.axes[2].get_title() == f"{int(counts[1, 0].sum())} ON / {int(counts[1, 1].sum())} OFF"
     ax3 = l02.event_count_plot([0.1, 0.2, 0.4], [400, 200, 100])
     assert ax3.get_xscale() == "log" and "contrast threshold" in ax3.get_xlabel()
+    plt.close("all")
+
+
+def _bohte_fields(n_fields, width_factor):
+    """Centres and width of Bohte et al.'s (2002) receptive fields over [0, 1], written out independently:
+    mu_i = (2i - 3) / 2 / (m - 2) for i = 1..m, sigma = 1 / (gamma (m - 2))."""
+    i = np.arange(1, n_fields + 1)
+    return (2 * i - 3) / 2 / (n_fields - 2), 1 / (width_factor * (n_fields - 2))
+
+
+def _population_state(ex):
+    top, bottom = ex.fig.axes[0], ex.fig.axes[1]
+    fields = [np.asarray(seg).copy() for seg in top.collections[0].get_segments()]
+    return (fields, _offsets(top.collections[1]).copy(), _offsets(bottom.collections[0]).copy(),
+            _offsets(bottom.collections[1]).copy())
+
+
+def test_population_explorer_draws_the_analytic_gaussians_and_the_encoders_spikes():
+    """The drawn fields are checked against the analytic Gaussian exp(-(v - mu_i)^2 / 2 sigma^2) with
+    Bohte et al.'s (2002) centres and width (computed here, not by the package); the spikes against
+    round((T - 1)(1 - a_i)) for a_i >= 0.1 and against encoding.population itself."""
+    ex = l02.population_explorer(value=0.3, n_fields=6, width_factor=1.5, num_steps=40)
+    ex.controls["n_fields"].value = 9
+    ex.controls["width_factor"].value = 2.0
+    ex.controls["value"].value = 0.62
+    centres, sigma = _bohte_fields(9, 2.0)
+    fields, responses, spikes, silent = _population_state(ex)
+    assert len(fields) == 9
+    for mu, seg in zip(centres, fields):
+        np.testing.assert_allclose(seg[:, 1], np.exp(-(seg[:, 0] - mu) ** 2 / (2 * sigma ** 2)), atol=1e-12)
+        assert seg[np.argmax(seg[:, 1]), 0] == pytest.approx(mu, abs=0.003)     # peak at the centre
+    a = np.exp(-(0.62 - centres) ** 2 / (2 * sigma ** 2))
+    np.testing.assert_allclose(responses, np.column_stack([np.full(9, 0.62), a]), atol=1e-12)
+    fires = a >= 0.1
+    np.testing.assert_allclose(spikes, np.column_stack([centres[fires], np.round(39 * (1 - a[fires]))]), atol=1e-12)
+    np.testing.assert_allclose(silent[:, 0], centres[~fires], atol=1e-12)
+    train = encoding.population(torch.tensor([0.62]), 9, 0.0, 1.0, 40, width_factor=2.0)[:, 0]
+    assert int(train.sum()) == len(spikes) and (train.argmax(0)[torch.from_numpy(fires)].numpy() == spikes[:, 1]).all()
+    assert ex.fig.axes[1].get_title().startswith(f"v = 0.62: {fires.sum()} of 9 fields fire in 40 steps")
+    assert f"\u03c3 = {sigma:.3g}" in ex.fig.axes[0].get_title()
+    assert ex.fig.axes[0].get_xlim() == ex.fig.axes[1].get_xlim() == l02._POPULATION_XLIM   # fixed axes
+    plt.close(ex.fig)
+
+
+@pytest.mark.parametrize("control, new", [("value", 0.8), ("n_fields", 12), ("width_factor", 3.0)])
+def test_population_explorer_each_control_changes_the_plotted_data(control, new):
+    ex = l02.population_explorer(value=0.3, n_fields=6, width_factor=1.5, num_steps=40)
+    fields, responses, spikes, _ = _population_state(ex)
+    ex.controls[control].value = new
+    fields2, responses2, spikes2, _ = _population_state(ex)
+    fields_changed = len(fields) != len(fields2) or any(not np.array_equal(a, b) for a, b in zip(fields, fields2))
+    assert fields_changed == (control != "value")     # the value moves along fixed fields
+    assert not np.array_equal(responses, responses2)
+    assert not np.array_equal(spikes, spikes2)
+    plt.close(ex.fig)
+
+
+def test_population_explorer_says_when_no_field_fires():
+    # 3 narrow fields (sigma = 0.2) centred at -0.5, 0.5, 1.5: v = 0 is 0.5 from both neighbours, a = 0.04
+    ex = l02.population_explorer(value=0.0, n_fields=3, width_factor=5.0)
+    _, responses, spikes, silent = _population_state(ex)
+    assert responses[:, 1].max() < 0.1 and len(spikes) == 0 and len(silent) == 3
+    assert ex.fig.axes[1].get_title() == "v = 0.00: no field fires (every response is below 0.1)"
+    with pytest.raises(ValueError, match="width_factor"):
+        l02.population_explorer(width_factor=10.0)
+    with pytest.raises(ValueError, match="value"):
+        l02.population_explorer(value=1.5)
+    plt.close(ex.fig)
+
+
+def test_delta_figure_shows_the_encoders_spikes_with_on_visible(video):
+    fig = l02.delta_figure(video, threshold=0.3, step=6)
+    ax_r, ax_f = fig.axes
+    spikes = encoding.delta(video[:, 0].reshape(12, -1), 0.3, padding=True, off_spike=True)
+    on, off = signed_raster_points(spikes)
+    on_artist, off_artist = ax_r.collections[:2]
+    np.testing.assert_array_equal(_offsets(on_artist), on - [l02.DELTA_SHIFT, 0])
+    np.testing.assert_array_equal(_offsets(off_artist), off + [l02.DELTA_SHIFT, 0])
+    on_now = np.flatnonzero(spikes[6].numpy() > 0)
+    np.testing.assert_array_equal(_offsets(ax_f.collections[0]), np.column_stack([on_now % 40, on_now // 40]))
+    assert ax_r.get_legend() is None and fig.legends          # the legend sits under the figure
+    assert ax_r.get_xlim()[0] < -0.2 and f"{len(on):,} ON" in ax_r.get_title()
+    plt.close(fig)
+
+
+def test_histogram_legend_sits_beside_the_data_and_states_the_window():
+    ax = l02.spike_count_histogram(np.array([100, 120, 125, 130]), num_steps=1000, p=0.125, dt=1e-3)
+    ax.figure.canvas.draw()
+    assert not ax.get_legend().get_window_extent().overlaps(ax.get_window_extent())
+    assert ax.get_xlabel() == "spike count in 1000 steps (1 s at \u0394t = 1 ms)" and ax.get_title()
     plt.close("all")

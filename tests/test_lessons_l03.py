@@ -129,3 +129,35 @@ def test_checker_stub_correct_and_wrong_answers():
         result = lesson.check_stdp_window(fn)
         assert not result and result.attempted and phrase in result.message, (phrase, result.message)
     assert "function" in lesson.check_stdp_window(0.5).message
+
+
+def _crosses(box, vertices) -> bool:
+    """Whether a polyline of axis-aligned segments (display coordinates) enters ``box``."""
+    for (x0, y0), (x1, y1) in zip(vertices[:-1], vertices[1:]):
+        if min(x0, x1) < box.x1 and max(x0, x1) > box.x0 and min(y0, y1) < box.y1 and max(y0, y1) > box.y0:
+            return True
+    return False
+
+
+def test_competition_figure_keeps_its_legend_off_the_bars():
+    # a narrow, tall peak under the legend's default place (as multiplicative bounds give)
+    from snnlesson import stdp_competition as comp
+    rng = np.random.default_rng(0)
+    start = rng.uniform(0, comp.G_MAX, 1000)
+    peak = comp.G_MAX * np.clip(rng.normal(0.5, 0.02, 1000), 0, 1)
+    short = comp.simulate_competition(0.2, comp.CompetitionParams(num_inputs=10), seed=0)
+    additive = short._replace(initial_weights=start, weights=start)
+    fig = lesson.competition_figure(additive, short._replace(initial_weights=start, weights=peak))
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    box = ax.get_legend().get_window_extent()
+    for patch in ax.patches:
+        vertices = patch.get_transform().transform(patch.get_path().vertices)
+        assert not _crosses(box, vertices), patch
+    plt.close(fig)
+
+
+def test_traces_figure_pads_time_so_a_spike_at_the_start_clears_the_spine():
+    fig, _ = lesson.traces_figure([0.008, 0.3], [0.002, 0.31], STDPParams(bound_rule="none"))
+    assert fig.axes[2].get_xlim()[0] < 0.0
+    plt.close(fig)

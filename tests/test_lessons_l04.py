@@ -179,3 +179,26 @@ def test_checker_accepts_the_right_answer():
 def test_lesson_functions_reject_bad_arguments(call, error, name):
     with pytest.raises(error, match=name):
         call()
+
+
+def _legend_outside(fig, ax) -> bool:
+    """The legend of ``ax`` lies outside its plotting area (so it can hide no data)."""
+    fig.canvas.draw()
+    box, area = ax.get_legend().get_window_extent(), ax.bbox
+    return box.y1 <= area.y0 or box.y0 >= area.y1 or box.x1 <= area.x0 or box.x0 >= area.x1
+
+
+def test_legends_stay_off_the_spike_and_target_lines(snapshots):
+    # the spike and target lines run the full height of the panel and the traces reach every corner,
+    # so a legend inside the axes would sit on them (as it did, over the target line at 10 ms)
+    ex = lesson.srm_explorer(snapshots, pattern=1)
+    assert _legend_outside(ex.fig, ex.fig.axes[0])
+    # the epoch marker sits on the last epoch: the limits are padded so that it clears the right spine
+    ax_train = ex.fig.axes[1]
+    assert ax_train.get_xlim()[1] > snapshots["epochs"]
+    plt.close(ex.fig)
+    _, history = tr.train_xor(n_seeds=2, method="online", epochs=5)
+    fig = lesson.xor_training_figure(history, network=0)
+    assert _legend_outside(fig, fig.axes[0])
+    assert "targets 10 and 16 ms" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    plt.close(fig)

@@ -9,8 +9,10 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from snnlesson import bptt  # noqa: E402
-from snnlesson.lessons.l05_bptt import dead_gradient, network_explorer, surrogate_explorer, unrolled_graph  # noqa: E402
+from snnlesson import bptt, training  # noqa: E402
+from snnlesson.lessons.l05_bptt import (dead_gradient, hidden_rasters, network_explorer, per_class_figure,  # noqa: E402
+                                        surrogate_explorer, surrogate_learning_explorer, surrogate_runs,
+                                        unrolled_graph)
 
 
 def test_surrogate_explorer_redraws_the_derivative_for_the_slope():
@@ -22,7 +24,12 @@ def test_surrogate_explorer_redraws_the_derivative_for_the_slope():
     ylim = ex.fig.axes[1].get_ylim()
     ex.controls["slope"].value = 4.0
     np.testing.assert_allclose(deriv.get_ydata(), 1 / (1 + 4.0 * np.abs(x)) ** 2, rtol=1e-6)
-    np.testing.assert_allclose(smooth.get_ydata(), 0.5 + 0.5 * 4 * x / (1 + 4 * np.abs(x)), rtol=1e-6, atol=1e-7)
+    # the stand-in is the function whose derivative is plotted: its numerical slope is the surrogate
+    np.testing.assert_allclose(smooth.get_ydata(), 0.5 + x / (1 + 4 * np.abs(x)), rtol=1e-6, atol=1e-7)
+    slope = np.gradient(np.asarray(smooth.get_ydata()), x)
+    away = np.abs(x) > 0.01  # the kink at 0 aside
+    np.testing.assert_allclose(slope[away], np.asarray(deriv.get_ydata())[away], rtol=2e-2, atol=1e-4)
+    assert ex.fig.axes[0].get_xlim() == ex.fig.axes[1].get_xlim() == (-1.0, 1.0)  # one x-range for both panels
     half = ex.fig.axes[1].lines[2].get_xdata()[3]
     assert 1 / (1 + 4.0 * half) ** 2 == pytest.approx(0.5)
     assert ex.fig.axes[1].get_ylim() == ylim
@@ -96,11 +103,107 @@ def test_network_explorer_rejects_bad_arguments(small_network):
 
 def test_lesson_figures():
     ax = unrolled_graph(3)
-    assert "U[3]" in [t.get_text() for t in ax.texts]
+    texts = [t.get_text() for t in ax.texts]
+    assert {"U1[3]", "S1[3]", "U2[3]", "x[3]"} <= set(texts)
+    assert "L = CE(mean U2" in " ".join(texts)  # the loss of the lesson's recipe, on the mean output membrane
+    # the surrogate labels sit at the spike nonlinearity (between U1 and S1), not on a reset arrow
+    surrogate_labels = [t for t in ax.texts if t.get_text().startswith("surrogate")]
+    assert len(surrogate_labels) == 3 and all(1.0 < t.get_position()[1] < 2.0 for t in surrogate_labels)
     with pytest.raises(ValueError, match="num_steps"):
         unrolled_graph(9)
     ax_c, ax_g = dead_gradient(np.array([0.0, 0.5, 1.0]), np.array([0, 0, 1]), np.array([0.1, 0.5, 0.2]))
     np.testing.assert_array_equal(ax_g.lines[0].get_ydata(), [0.0, 2.0])  # finite differences of the staircase
     with pytest.raises(ValueError, match="weights"):
         dead_gradient(np.zeros(3), np.zeros(2), np.zeros(3))
+    plt.close("all")
+
+
+def test_network_explorer_draws_a_thick_dashed_threshold_and_labels_its_axes(small_network):
+    ex = network_explorer(*small_network)
+    ax_img, ax_mem, ax_hid, ax_out = ex.fig.axes
+    threshold = ax_mem.lines[10]
+    assert threshold.get_linestyle() == "--" and threshold.get_linewidth() >= 2  # what the lesson's text says
+    for ax in (ax_mem, ax_hid, ax_out):
+        assert "(steps)" in ax.get_xlabel() and ax.get_ylabel()
+    assert ax_hid.get_legend() is None  # no legend over the raster's data
+    plt.close(ex.fig)
+
+
+@pytest.fixture(scope="module")
+def tiny_runs():
+    gen = torch.Generator().manual_seed(0)
+    images, labels = torch.rand(60, 1, 28, 28, generator=gen), torch.arange(60) % 10
+    return surrogate_runs((images[:40], labels[:40]), (images[40:], labels[40:]), slopes=(1.0, 25.0, 625.0),
+                          betas=(0.8, 0.95), num_hidden=8, num_steps=4, num_train=40, epochs=2)
+
+
+def test_surrogate_runs_differ_only_in_slope_and_beta(tiny_runs):
+    runs = tiny_runs
+    assert set(runs.histories) == {(k, b) for k in (1.0, 25.0, 625.0) for b in (0.8, 0.95)}
+    for (slope, beta), history in runs.histories.items():
+        recipe = history.settings["recipe"]
+        assert (recipe["slope"], recipe["beta"], recipe["num_steps"], recipe["epochs"]) == (slope, beta, 4, 2)
+        assert len(history.test_accuracy) == 2 and len(history.batch_loss) == 2  # 40 digits, batches of 100
+    # the same first batch from the same weights: the first loss depends on beta only (the slope acts backward)
+    first = {key: h.batch_loss[0] for key, h in runs.histories.items()}
+    assert first[(1.0, 0.95)] == first[(625.0, 0.95)] != first[(1.0, 0.8)]
+    # ... and the second loss, after one update, depends on the slope too
+    assert runs.histories[(1.0, 0.95)].batch_loss[1] != runs.histories[(625.0, 0.95)].batch_loss[1]
+    with pytest.raises(ValueError, match="slopes must increase"):
+        surrogate_runs((torch.rand(4, 784), torch.arange(4)), (torch.rand(4, 784), torch.arange(4)), slopes=(5.0, 1.0))
+    with pytest.raises(ValueError, match="num_train"):
+        surrogate_runs((torch.rand(4, 784), torch.arange(4)), (torch.rand(4, 784), torch.arange(4)), num_train=5)
+
+
+def test_surrogate_learning_explorer_follows_slope_and_beta(tiny_runs):
+    runs = tiny_runs
+    ex = surrogate_learning_explorer(runs, slope=25.0, beta=0.95)
+    ax_d, ax_l, ax_h = ex.fig.axes[:3]
+    deriv, curves = ax_d.lines[1], ax_l.lines[:3]
+    x = np.asarray(deriv.get_xdata())
+    np.testing.assert_allclose(deriv.get_ydata(), 1 / (1 + 25.0 * np.abs(x)) ** 2, rtol=1e-6)
+    np.testing.assert_allclose(curves[2].get_ydata(), runs.histories[(625.0, 0.95)].batch_loss)
+    assert curves[1].get_linewidth() > curves[0].get_linewidth()  # the chosen slope (25) is drawn thick
+    limits = (ax_l.get_xlim(), ax_l.get_ylim(), ax_d.get_ylim())
+    frame = ax_h.lines[-1]
+    before = np.asarray(frame.get_xydata()).copy()
+
+    ex.controls["slope"].value = 625.0
+    np.testing.assert_allclose(deriv.get_ydata(), 1 / (1 + 625.0 * np.abs(x)) ** 2, rtol=1e-6)
+    assert curves[2].get_linewidth() > curves[1].get_linewidth()
+    assert not np.array_equal(frame.get_xydata(), before)  # the frame moved to the chosen run
+    accuracy = runs.histories[(625.0, 0.95)].test_accuracy[-1]
+    assert f"k = 625, beta = 0.95" in ex.fig.texts[0].get_text()
+    assert f"test accuracy {100 * accuracy:.1f}%" in ex.status.value
+
+    ex.controls["beta"].value = 0.8
+    np.testing.assert_allclose(curves[2].get_ydata(), runs.histories[(625.0, 0.8)].batch_loss)
+    np.testing.assert_allclose(curves[0].get_ydata(), runs.histories[(1.0, 0.8)].batch_loss)
+    assert np.asarray(frame.get_xydata())[:4].mean(0) == pytest.approx([2.0, 0.0])  # slope 625, beta 0.8: cell (2, 0)
+    assert (ax_l.get_xlim(), ax_l.get_ylim(), ax_d.get_ylim()) == limits  # fixed axes
+    assert repr(ex) == "Explorer(controls=['slope', 'beta'])"
+    with pytest.raises(ValueError, match="slope must be one of"):
+        surrogate_learning_explorer(runs, slope=3.0)
+    with pytest.raises(TypeError, match="runs"):
+        surrogate_learning_explorer({"slopes": (1.0,)})
+    plt.close(ex.fig)
+
+
+def test_per_class_figure_and_hidden_rasters():
+    predicted = torch.tensor([0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9])
+    labels = torch.tensor([0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 0])
+    accuracy = training.per_class_accuracy(predicted, labels)  # class 0: 1/2, class 2: 1/2, the others 1
+    ax = per_class_figure({"a": accuracy, "b": torch.ones(10)})
+    heights = [p.get_height() for p in ax.patches]
+    assert heights[:10] == pytest.approx([50, 100, 50, 100, 100, 100, 100, 100, 100, 100])
+    assert heights[10:] == pytest.approx([100] * 10)
+    assert "%" in ax.get_ylabel() and [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+    with pytest.raises(ValueError, match="10 fractions"):
+        per_class_figure({"a": torch.full((10,), 2.0)})
+    spikes = torch.zeros(5, 30)
+    spikes[1, 3] = spikes[4, 3] = spikes[2, 29] = 1
+    ax_a, ax_b = hidden_rasters({"direct": spikes, "rate": torch.ones(5, 30)}, num_shown=10)
+    assert sorted(map(tuple, ax_a.collections[0].get_offsets())) == [(1, 3), (4, 3)]  # neuron 29 not shown
+    assert "3 hidden spikes" in ax_a.get_title() and "150 hidden spikes" in ax_b.get_title()
+    assert "(steps)" in ax_a.get_xlabel()
     plt.close("all")

@@ -47,9 +47,11 @@ def test_gallery_animation_is_self_contained_html():
 def test_frame_strip_shows_the_cue_then_a_blank_screen(videos):
     fig = l06.frame_strip(videos, TASK, rows=3, columns=6)
     axes = fig.axes
-    assert len(axes) == 18 and axes[0].get_title() == "frame 1" and axes[0].get_ylabel().startswith("digit")
+    # frames counted from 0, as the rasters' time steps are
+    assert len(axes) == 18 and axes[0].get_title() == "frame 0" and axes[0].get_ylabel().startswith("digit")
+    assert axes[5].get_title() == f"frame {TASK.num_frames - 1}"
     first, last = axes[0].images[0].get_array(), axes[5].images[0].get_array()
-    assert first.max() > 0.5 and last.max() == 0                         # visible at frame 1, gone at the end
+    assert first.max() > 0.5 and last.max() == 0                         # visible at frame 0, gone at the end
     assert "network sees" in fig._suptitle.get_text()
     plt.close(fig)
 
@@ -64,7 +66,15 @@ def test_spike_rasters_plot_the_recorded_spikes(videos, active_model):
     assert ax_h.get_xlabel() == "time step (frame)" and ax_o.get_ylabel() == "output neuron (class)"
     assert f"digit {int(y[1])}" in ax_o.get_title()
     assert {t.get_text() for t in ax_o.get_legend().get_texts()} >= {"true class", "answer window", "digit visible"}
+    assert _legend_outside(fig, ax_o)  # inside, it hid the spikes of the top output neurons
     plt.close(fig)
+
+
+def _legend_outside(fig, ax) -> bool:
+    """The legend of ``ax`` lies outside its plotting area (so it can hide no spike)."""
+    fig.canvas.draw()
+    box, area = ax.get_legend().get_window_extent(), ax.bbox
+    return box.y1 <= area.y0 or box.y0 >= area.y1 or box.x1 <= area.x0 or box.x0 >= area.x1
 
 
 def test_weight_figures_before_and_after(active_model):
@@ -75,6 +85,10 @@ def test_weight_figures_before_and_after(active_model):
     # row-major: before = fc1, fc2, V1, V2; then after = fc1, fc2, V1, V2
     assert not np.array_equal(images[0].get_array(), images[4].get_array())   # fc1 changed (x6)
     assert np.array_equal(images[2].get_array(), images[6].get_array())       # V1 did not
+    fig.canvas.draw()
+    v2 = [ax for ax in fig.axes if ax.images][3]                               # 10 x 10: few ticks, all whole
+    assert all(float(t).is_integer() for t in v2.get_xticks())
+    assert [ax.get_xlabel() for ax in fig.axes if ax.images][:2] == ["from pixel (index)", "from neuron (index)"]
     plt.close(fig)
     fig = l06.weight_histograms(before, active_model)
     assert len(fig.axes) == 8 and all(ax.get_xlabel() and ax.get_ylabel() == "count" for ax in fig.axes)
@@ -116,6 +130,7 @@ def test_explorer_sliders_redraw_the_rasters(videos, active_model):
     assert before.shape != after.shape or not np.array_equal(before, after)
     explorer.controls["beta"].value = 0.5
     assert "beta = 0.50" in explorer.status.value and ax_h.get_xlim() == (-0.5, TASK.num_frames - 0.5)
+    assert _legend_outside(explorer.fig, explorer.fig.axes[1])
     assert explorer.image.value[:4] == b"\x89PNG"
     # The trained model itself is untouched by the sliders:
     assert torch.equal(active_model.net.snn1.threshold, torch.tensor(1.0))

@@ -396,3 +396,11 @@ def test_developer_talk_in_the_text_fails():
     assert student_text_problems(_nb(_md("Accuracy measured by the course team: 98 %.")))
     assert student_text_problems(_nb(_md("nbval checks this cell in CI.")))
     assert not student_text_problems(_nb(_md("The membrane is measured in volts.")))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_markdown_cells_have_no_outputs(path):
+    """nbformat gives outputs to code cells only; an `outputs` key on a markdown cell makes the
+    notebook invalid (nbconvert warns "Notebook JSON is invalid" on every run)."""
+    bad = [i for i, c in enumerate(_load(path)["cells"]) if c.get("cell_type") != "code" and "outputs" in c]
+    assert not bad, f"{path.name}: markdown cells {bad} carry an outputs list"

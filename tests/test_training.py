@@ -269,3 +269,31 @@ def test_checkpoint_argument_types():
         training.save_checkpoint("model", "x.pt")
     with pytest.raises(TypeError, match="build"):
         training.load_checkpoint("x.pt", 3)
+
+
+# ------------------------------------------------------------------------- per-class accuracy
+
+
+def test_confusion_matrix_and_per_class_accuracy_against_a_hand_count():
+    # 7 examples, 3 classes, counted by hand:
+    #   true 0: predicted 0, 0, 1   -> row [2, 1, 0], accuracy 2/3
+    #   true 1: predicted 1         -> row [0, 1, 0], accuracy 1
+    #   true 2: predicted 0, 1, 2   -> row [1, 1, 1], accuracy 1/3
+    labels = torch.tensor([0, 0, 0, 1, 2, 2, 2])
+    predicted = torch.tensor([0, 0, 1, 1, 0, 1, 2])
+    counts = training.confusion_matrix(predicted, labels, num_classes=3)
+    assert counts.tolist() == [[2, 1, 0], [0, 1, 0], [1, 1, 1]]
+    assert int(counts.sum()) == 7
+    accuracy = training.per_class_accuracy(predicted, labels, num_classes=3)
+    torch.testing.assert_close(accuracy, torch.tensor([2 / 3, 1.0, 1 / 3], dtype=torch.float64))
+    # a class that never occurs has no accuracy (NaN), the others are unchanged; lists are accepted
+    four = training.per_class_accuracy(predicted.tolist(), labels.tolist(), num_classes=4)
+    assert math.isnan(float(four[3])) and four[:3].tolist() == accuracy.tolist()
+    with pytest.raises(ValueError, match="same non-zero length"):
+        training.confusion_matrix(predicted[:3], labels, 3)
+    with pytest.raises(ValueError, match=r"labels must lie in 0\.\.1"):
+        training.confusion_matrix(predicted.clamp(max=1), labels, 2)
+    with pytest.raises(TypeError, match="predicted"):
+        training.confusion_matrix(predicted.float(), labels, 3)
+    with pytest.raises(ValueError, match="num_classes"):
+        training.per_class_accuracy(predicted, labels, 0)

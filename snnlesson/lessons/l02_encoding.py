@@ -6,11 +6,13 @@ Explorers (each returns an :class:`~snnlesson.explorer.Explorer`):
   decoded back by counting spikes
 * :func:`latency_explorer`: ``tau``, ``threshold`` and ``num_steps`` of the log latency code
 * :func:`delta_explorer`: the delta code's ``threshold`` on a moving digit
+* :func:`population_explorer`: the input value, number and width of the population code's
+  Gaussian receptive fields, and the step at which each field fires
 * :func:`dvs_explorer`: the event camera's contrast ``threshold`` and the frame shown
 
 Figures: :func:`spike_count_histogram`, :func:`reconstruction_plot`, :func:`code_rasters`,
-:func:`dvs_strip`, :func:`event_count_plot`. :func:`bench_encoding` times the encoders
-(``python -m snnlesson.bench encoding``).
+:func:`delta_figure`, :func:`dvs_strip`, :func:`event_count_plot`. :func:`bench_encoding` times the
+encoders (``python -m snnlesson.bench encoding``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from math import lgamma
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from matplotlib import ticker
+from matplotlib import colormaps, ticker
+from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
 from snnlesson import dvs, encoding
@@ -31,12 +34,15 @@ from snnlesson.explorer import (Explorer, as_image, as_video, int_slider, log_sl
 from snnlesson._plotcheck import as_array, get_axes
 from snnlesson.plot import events_rgb, raster, signed_raster, window_shade
 
-__all__ = ["RateCandidates", "rate_explorer", "latency_explorer", "delta_explorer", "dvs_explorer",
-           "spike_count_histogram", "reconstruction_plot", "code_rasters", "dvs_strip", "event_count_plot",
+__all__ = ["RateCandidates", "rate_explorer", "latency_explorer", "delta_explorer", "population_explorer",
+           "dvs_explorer",
+           "spike_count_histogram", "reconstruction_plot", "code_rasters", "delta_figure", "dvs_strip",
+           "event_count_plot",
            "bench_encoding"]
 
 RATE_MAX_STEPS = 500      # top of the rate explorer's num_steps slider
 LATENCY_MAX_STEPS = 200   # top of the latency explorer's num_steps slider
+DELTA_SHIFT = 0.2         # ON spikes drawn this many steps early, OFF ones this many late: both stay visible
 
 
 def _plain_log_ticks(ax, axes="y"):
@@ -44,6 +50,13 @@ def _plain_log_ticks(ax, axes="y"):
     for axis in ([ax.xaxis] if "x" in axes else []) + ([ax.yaxis] if "y" in axes else []):
         axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
         axis.set_minor_formatter(ticker.NullFormatter())
+
+
+def _pad_time_axis(ax, num_steps: int) -> None:
+    """Time axis of a raster over steps 0..num_steps-1 with 2 % (at least half a step) of margin at each
+    end, so that spikes at the first and last step stand clear of the spines even on a long axis."""
+    pad = max(0.5, 0.02 * num_steps)
+    ax.set_xlim(-pad, num_steps - 1 + pad)
 
 
 def _no_ticks(*axes):
@@ -103,14 +116,15 @@ def rate_explorer(image, num_steps: int = 100, gain: float = 1.0, seed: int = 0)
     points = raster(np.zeros((RATE_MAX_STEPS, x.size)), ax=ax_r, marker_size=1,
                     ylabel="pixel index (row by row)", title=" ")
     shade = window_shade(ax_r, num_steps)
+    _pad_time_axis(ax_r, RATE_MAX_STEPS)
     decoded = ax_d.imshow(x, cmap="gray", vmin=0, vmax=1)
     ax_d.set_title(" \n ", fontsize=9)
     ax_o.imshow(x, cmap="gray", vmin=0, vmax=1)
     ax_o.set_title("original\n(intensity 0 to 1)", fontsize=9)
     _no_ticks(ax_d, ax_o)
-    ax_r.legend(handles=[Line2D([], [], ls="", marker="s", ms=3, color="black", label="spike"), shade],
-                loc="upper right", fontsize=7, framealpha=1)
-    fig.tight_layout()
+    fig.legend(handles=[Line2D([], [], ls="", marker="s", ms=3, color="black", label="spike"), shade],
+               loc="lower left", bbox_to_anchor=(0.06, 0.0), ncol=2, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))   # the legend sits under the raster, never over spikes
 
     def update(num_steps, gain):
         steps, pixels = candidates.spikes(num_steps, gain)
@@ -145,8 +159,7 @@ def latency_explorer(image, num_steps: int = 50, tau: float = 5.0, threshold: fl
     points = raster(np.zeros((LATENCY_MAX_STEPS, x.numel())), ax=ax_r, marker_size=2,
                     ylabel="pixel index (row by row)", title=" ")
     shade = window_shade(ax_r, num_steps, label="after the window")
-    ax_r.legend(handles=[Line2D([], [], ls="", marker="s", ms=3, color="black", label="spike"), shade],
-                loc="upper right", fontsize=7, framealpha=1)
+    _pad_time_axis(ax_r, LATENCY_MAX_STEPS)
     grid = torch.linspace(0.0, 1.0, 401)
     (curve,) = ax_c.plot(grid, np.zeros(grid.numel()), color="tab:green", label="t = tau ln(x / (x - threshold))")
     (window,) = ax_c.plot([0, 1], [num_steps - 1] * 2, color="black", ls=":", label="last step of the window")
@@ -158,8 +171,9 @@ def latency_explorer(image, num_steps: int = 50, tau: float = 5.0, threshold: fl
     ax_c.set_xlabel("pixel intensity x (0 to 1)")
     ax_c.set_ylabel("spike time (steps)")
     ax_c.set_title("when a pixel fires", fontsize=10)
-    ax_c.legend(fontsize=7, loc="upper right", framealpha=1)
-    fig.tight_layout()
+    fig.legend(handles=[Line2D([], [], ls="", marker="s", ms=3, color="black", label="spike"), shade,
+                        curve, window, thr_line], loc="lower center", ncol=5, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))   # the legend sits under the panels, never over data
 
     def update(tau, threshold, num_steps):
         # encoding.latency(x, num_steps, threshold, tau, clip=True, bypass=True), for 784 pixels at once:
@@ -206,19 +220,22 @@ def delta_explorer(frames, threshold: float = 0.3) -> Explorer:
     mid = num_steps // 2
     fig, (ax_r, ax_f) = plt.subplots(1, 2, figsize=(10, 3.3), gridspec_kw={"width_ratios": [2, 1]})
     on_artist, off_artist = signed_raster(torch.zeros(num_steps, h * w), ax=ax_r, marker_size=1,
-                                          ylabel="pixel index (row by row)", title=" ")
-    ax_r.legend(loc="upper right", fontsize=7, markerscale=4, framealpha=1)
+                                          ylabel="pixel index (row by row)", title=" ", shift=DELTA_SHIFT)
+    ax_r.get_legend().remove()
+    _pad_time_axis(ax_r, num_steps)
+    fig.legend(handles=[on_artist, off_artist], loc="lower left", bbox_to_anchor=(0.06, 0.0), ncol=2,
+               fontsize=8, markerscale=4, frameon=False)
     image = ax_f.imshow(np.ones((h, w, 3)))
     ax_f.set_title(f"spikes at step {mid} (red ON, blue OFF)", fontsize=9)
     _no_ticks(ax_f)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.07, 1, 1))   # the legend sits under the raster, never over spikes
 
     def update(threshold):
         is_on, is_off = change >= np.float32(threshold), change <= -np.float32(threshold)
         on = np.column_stack([steps[is_on], pixels[is_on]])
         off = np.column_stack([steps[is_off], pixels[is_off]])
-        on_artist.set_offsets(on)
-        off_artist.set_offsets(off)
+        on_artist.set_offsets(on - [DELTA_SHIFT, 0])     # ON drawn a little early, OFF a little late,
+        off_artist.set_offsets(off + [DELTA_SHIFT, 0])   # so that neither colour hides the other
         on_now = np.bincount(on[on[:, 0] == mid, 1], minlength=h * w).reshape(h, w)
         off_now = np.bincount(off[off[:, 0] == mid, 1], minlength=h * w).reshape(h, w)
         image.set_data(events_rgb(on_now, off_now, scale=1))
@@ -228,6 +245,99 @@ def delta_explorer(frames, threshold: float = 0.3) -> Explorer:
 
     return Explorer(fig, {"threshold": slider("threshold", threshold, 0.02, 1.0, 0.02)}, update,
                     dynamic=[on_artist, off_artist, image, ax_r.title])
+
+
+# ---------------------------------------------------------------------------------------------- population code
+
+POPULATION_MAX_FIELDS = 20   # top of the population explorer's n_fields slider
+_POPULATION_XLIM = (-0.55, 1.55)  # holds every field centre for 3..20 fields over [0, 1]
+
+
+def population_explorer(value: float = 0.3, n_fields: int = 6, width_factor: float = 1.5,
+                        num_steps: int = 40) -> Explorer:
+    r"""Population code of one intensity: Gaussian receptive fields (top) and the step each field fires (bottom).
+
+    Field *i* (centre :math:`\mu_i`, width :math:`\sigma`, :func:`snnlesson.encoding.population_fields`
+    over [0, 1]) responds :math:`a_i = \exp(-(v - \mu_i)^2 / 2\sigma^2)` and fires once, at step
+    :math:`\mathrm{round}((T-1)(1 - a_i))`, or never when :math:`a_i < 0.1`
+    (:func:`snnlesson.encoding.population`). Sliders: the input ``value`` (0..1), the number of
+    fields ``n_fields`` (3..20) and ``width_factor`` :math:`\gamma` (0.3..5; larger is narrower:
+    :math:`\sigma = 1 / (\gamma (m - 2))`). Both panels share the value axis, fixed to hold every
+    centre; the bottom panel puts each field's spike at its centre.
+    """
+    value = check_real("value", value, low=0.0, high=1.0)
+    num_steps = check_int("num_steps", num_steps, minimum=2, maximum=1000)
+    grid = np.linspace(*_POPULATION_XLIM, 841)
+    colormap = colormaps["viridis"]
+    fig, (ax_f, ax_t) = plt.subplots(2, 1, figsize=(9, 5.6), sharex=True,
+                                     gridspec_kw={"height_ratios": [1.2, 1]})
+    for ax in (ax_f, ax_t):  # the encoded range is [0, 1]; centres may lie outside it
+        ax.axvspan(_POPULATION_XLIM[0], 0.0, color="0.93", zorder=0)
+        ax.axvspan(1.0, _POPULATION_XLIM[1], color="0.93", zorder=0)
+    fields = LineCollection([], linewidths=1.5, label="receptive fields a_i(v)")
+    ax_f.add_collection(fields)
+    ax_f.axhline(0.1, color="tab:red", ls="--", lw=1, label="a = 0.1: weaker fields stay silent")
+    (value_line,) = ax_f.plot([value] * 2, [0, 1.08], color="black", lw=1.2, label="input value v")
+    responses = ax_f.scatter([], [], s=36, edgecolors="black", linewidths=0.8, zorder=3,
+                             label="responses a_i(v)")
+    ax_f.set_xlim(*_POPULATION_XLIM)
+    ax_f.set_ylim(-0.05, 1.08)
+    ax_f.set_ylabel("response a (0 to 1)")
+    ax_f.set_title(" ", fontsize=10)
+    ax_f.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, framealpha=1)
+
+    silent_level = num_steps + 2
+    ax_t.axhspan(num_steps - 0.5 + 1, num_steps + 3.5, color="0.85", zorder=0)
+    (value_line_t,) = ax_t.plot([value] * 2, [-2, num_steps + 3.5], color="black", lw=1.2)
+    spikes = ax_t.scatter([], [], s=40, marker="s", edgecolors="black", linewidths=0.8, zorder=3,
+                          label="spike of field i,\nat step round((T - 1)(1 - a_i))")
+    silent = ax_t.scatter([], [], s=36, marker="x", color="0.45", zorder=3, label="silent field (a < 0.1)")
+    ax_t.set_ylim(-2, num_steps + 3.5)
+    ax_t.text(_POPULATION_XLIM[0] + 0.02, silent_level, "silent", va="center", fontsize=8, color="0.3")
+    ax_t.set_xlabel("input value v and field centres \u03bc_i (intensity; grey: outside the encoded range 0 to 1)")
+    ax_t.set_ylabel("spike time (steps)")
+    ax_t.set_title(" ", fontsize=10)
+    ax_t.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, framealpha=1)
+    fig.tight_layout()
+
+    def update(value, n_fields, width_factor):
+        centres, sigma = encoding.population_fields(n_fields, 0.0, 1.0, width_factor)
+        centres = centres.numpy()
+        colors = colormap(np.linspace(0.0, 0.9, n_fields))
+        curves = np.exp(-(grid - centres[:, None]) ** 2 / (2 * sigma ** 2))          # a_i(v) on the grid
+        fields.set_segments([np.column_stack([grid, c]) for c in curves])
+        fields.set_color(colors)
+        a = np.exp(-(value - centres) ** 2 / (2 * sigma ** 2))                         # a_i(value)
+        responses.set_offsets(np.column_stack([np.full(n_fields, value), a]))
+        responses.set_facecolor(colors)
+        value_line.set_xdata([value] * 2)
+        value_line_t.set_xdata([value] * 2)
+        # the encoder's own spike train [num_steps, 1, n_fields]: the step each field fires, if it fires
+        train = encoding.population(torch.tensor([value]), n_fields, 0.0, 1.0, num_steps,
+                                    width_factor=width_factor)[:, 0].numpy()
+        fires = train.any(axis=0)
+        step = train.argmax(axis=0)
+        spikes.set_offsets(np.column_stack([centres[fires], step[fires]]))
+        spikes.set_facecolor(colors[fires])
+        silent.set_offsets(np.column_stack([centres[~fires], np.full(int((~fires).sum()), silent_level)]))
+        ax_f.set_title(f"{n_fields} Gaussian receptive fields over [0, 1]: width \u03c3 = {sigma:.3g} "
+                       f"(\u03b3 = {width_factor:g})", fontsize=10)
+        if not fires.any():  # narrow fields far apart: the value falls between them
+            ax_t.set_title(f"v = {value:.2f}: no field fires (every response is below 0.1)", fontsize=10)
+            return f"v = {value:.2f}: no field fires; all {n_fields} are silent"
+        ax_t.set_title(f"v = {value:.2f}: {int(fires.sum())} of {n_fields} fields fire in {num_steps} steps, "
+                       f"the first at step {int(step[fires].min())}", fontsize=10)
+        order = np.argsort(step[fires], kind="stable")
+        fired = ", ".join(f"field {i + 1} at step {k}" for i, k in
+                          zip(np.flatnonzero(fires)[order][:4], step[fires][order][:4]))
+        return f"v = {value:.2f}: {fired}{', ...' if fires.sum() > 4 else ''}; {int((~fires).sum())} silent"
+
+    controls = {"value": slider("input value v", value, 0.0, 1.0, 0.01, name="value"),
+                "n_fields": int_slider("n_fields", check_int("n_fields", n_fields, minimum=3), 3,
+                                       POPULATION_MAX_FIELDS),
+                "width_factor": slider("width_factor \u03b3", width_factor, 0.3, 5.0, 0.05, name="width_factor")}
+    return Explorer(fig, controls, update, dynamic=[fields, responses, value_line, value_line_t, spikes, silent,
+                                                    ax_f.title, ax_t.title])
 
 
 # ---------------------------------------------------------------------------------------------- event camera
@@ -328,6 +438,11 @@ def _demo_delta_explorer():
     return delta_explorer(_demo_video(40, 48), threshold=0.3)
 
 
+@register_explorer("population_explorer")
+def _demo_population_explorer():
+    return population_explorer(value=0.3, n_fields=6, width_factor=1.5, num_steps=40)
+
+
 @register_explorer("dvs_explorer")
 def _demo_dvs_explorer():
     return dvs_explorer(_demo_video(20, 64), threshold=0.2)
@@ -336,9 +451,10 @@ def _demo_dvs_explorer():
 # ---------------------------------------------------------------------------------------------- figures
 
 
-def spike_count_histogram(counts, num_steps: int, p: float, ax=None):
+def spike_count_histogram(counts, num_steps: int, p: float, ax=None, dt: float | None = None):
     """Histogram of spike counts against Binomial(T, p), Poisson(Tp) and Gaussian approximations.
 
+    ``dt`` (seconds per step), when given, adds the window's duration to the x label.
     Returns the axes. The binomial is exact for a Bernoulli rate code; the Poisson
     has variance ``T p`` (too wide when ``p`` is not small); the Gaussian matches
     the binomial's mean ``T p`` and variance ``T p (1 - p)``.
@@ -346,6 +462,7 @@ def spike_count_histogram(counts, num_steps: int, p: float, ax=None):
     counts = as_array("counts", counts).ravel()
     num_steps = check_int("num_steps", num_steps, minimum=1)
     p = check_real("p", p, low=0.0, high=1.0, low_open=True, high_open=True)
+    dt = None if dt is None else check_real("dt", dt, low=0.0, low_open=True)
     ax = get_axes(ax, figsize=(6, 3))
     lo, hi = int(counts.min()) - 5, int(counts.max()) + 6
     bins = np.arange(lo, hi + 1) - 0.5
@@ -360,9 +477,11 @@ def spike_count_histogram(counts, num_steps: int, p: float, ax=None):
     ax.plot(k, binom, "k.", label=f"binomial ({num_steps}, {p:g}): exact")
     ax.plot(k, poisson, "-", color="tab:orange", label=f"Poisson, mean {mean:g} (variance {mean:g})")
     ax.plot(grid, gauss, "--", color="tab:blue", label=f"Gaussian, mean {mean:g}, variance {var:.4g}")
-    ax.set_xlabel(f"spike count in {num_steps} steps")
-    ax.set_ylabel("probability")
-    ax.legend(fontsize=7)
+    window = "" if dt is None else f" ({num_steps * dt:g} s at \u0394t = {dt * 1e3:g} ms)"
+    ax.set_xlabel(f"spike count in {num_steps} steps{window}")
+    ax.set_ylabel("probability (per count)")
+    ax.set_title(f"spike count of a rate code with p = {p:g} per step", fontsize=10)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))   # beside the histogram, not on it
     return ax
 
 
@@ -383,7 +502,8 @@ def reconstruction_plot(curve: dict, ax=None):
               label=r"$\propto 1/(T-1)$")
     ax.set_xlabel("number of time steps T")
     ax.set_ylabel("RMS reconstruction error (intensity)")
-    ax.legend(fontsize=7)
+    ax.set_title("decoding error against the window", fontsize=10)
+    ax.legend(fontsize=7, loc="lower left")
     return ax
 
 
@@ -408,13 +528,51 @@ def code_rasters(codes: dict, ncols: int = 3, *, marker_size=None, panel_size=(4
         s = as_array(f"codes[{name!r}]", spikes)
         size = marker_size if marker_size is not None else (40.0 if s[0].size < 50 else 1.0)
         if (s < 0).any():
-            signed_raster(s, ax=ax, marker_size=size, title=name)
+            signed_raster(s, ax=ax, marker_size=size, title=name, shift=DELTA_SHIFT)
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2, fontsize=7, markerscale=3,
+                      frameon=False)   # under the panel, never over spikes
         else:
             raster(s, ax=ax, marker_size=size, title=name)
+        _pad_time_axis(ax, s.shape[0])
         ax.set_title(f"{name}\n{int(np.abs(s).sum()):,} spikes", fontsize=9)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     fig.tight_layout()
+    return fig
+
+
+def delta_figure(frames, threshold: float = 0.3, step: int | None = None):
+    """Delta code (``padding=True``, ``off_spike=True``) of a video: ON/OFF raster and one frame with its spikes.
+
+    frames : one video ``[T, H, W]`` or ``[T, 1, H, W]`` (T >= 2), values in [0, 1]. Left: the raster of
+    every pixel (ON red, drawn ``DELTA_SHIFT`` step early; OFF blue, as much late), with ``step``
+    (default the middle one) marked; right: that frame in grey with its ON and OFF spikes on top.
+    Returns the figure.
+    """
+    v = as_video(frames, "frames")
+    num_steps, h, w = v.shape
+    threshold = check_real("threshold", threshold, low=0.0, low_open=True)
+    step = num_steps // 2 if step is None else check_int("step", step, minimum=0, maximum=num_steps - 1)
+    spikes = encoding.delta(torch.from_numpy(v).reshape(num_steps, -1), threshold, padding=True,
+                            off_spike=True).numpy()
+    fig, (ax_r, ax_f) = plt.subplots(1, 2, figsize=(10, 3.4), gridspec_kw={"width_ratios": [2, 1]})
+    on_artist, off_artist = signed_raster(spikes, ax=ax_r, marker_size=1, ylabel="pixel index (row by row)",
+                                          shift=DELTA_SHIFT)
+    ax_r.get_legend().remove()
+    _pad_time_axis(ax_r, num_steps)
+    marked = ax_r.axvline(step, color="0.4", ls="--", lw=0.8, zorder=0, label=f"step {step}, shown right")
+    ax_r.set_title(f"delta code of the moving digit, threshold {threshold:g}: {int((spikes > 0).sum()):,} ON "
+                   f"and {int((spikes < 0).sum()):,} OFF spikes", fontsize=10)
+    ax_f.imshow(v[step], cmap="gray", vmin=0, vmax=1)
+    rows_on, cols_on = np.divmod(np.flatnonzero(spikes[step] > 0), w)
+    rows_off, cols_off = np.divmod(np.flatnonzero(spikes[step] < 0), w)
+    ax_f.scatter(cols_on, rows_on, s=6, c="tab:red", marker="s", linewidths=0)
+    ax_f.scatter(cols_off, rows_off, s=6, c="tab:blue", marker="s", linewidths=0)
+    ax_f.set_title(f"frame {step} (grey) with its spikes\n(red ON, blue OFF)", fontsize=9)
+    _no_ticks(ax_f)
+    fig.legend(handles=[on_artist, off_artist, marked], loc="lower left", bbox_to_anchor=(0.06, 0.0), ncol=3,
+               fontsize=8, markerscale=4, frameon=False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
 
 
@@ -433,15 +591,17 @@ def dvs_strip(frames, event_counts, frame_indices):
         raise TypeError(f"frame_indices must be a non-empty list of frame indices, got {frame_indices!r}")
     frame_indices = [check_int("frame_indices", k, minimum=0, maximum=video.shape[0] - 1) for k in frame_indices]
     scale = max(int(counts[frame_indices].max()), 1)
-    fig, axes = plt.subplots(2, len(frame_indices), figsize=(1.9 * len(frame_indices), 4.1), squeeze=False)
+    fig, axes = plt.subplots(2, len(frame_indices), figsize=(1.9 * len(frame_indices), 4.7), squeeze=False)
     for col, k in enumerate(frame_indices):
         axes[0, col].imshow(video[k], cmap="gray", vmin=0, vmax=1)
         axes[0, col].set_title(f"frame {k}", fontsize=9)
         axes[1, col].imshow(events_rgb(counts[k, 0], counts[k, 1], scale=scale))
         axes[1, col].set_title(f"{int(counts[k, 0].sum())} ON / {int(counts[k, 1].sum())} OFF", fontsize=8)
     _no_ticks(*axes.flat)
-    axes[0, 0].set_ylabel("intensity")
+    axes[0, 0].set_ylabel("intensity (0 to 1)")
     axes[1, 0].set_ylabel("events")
+    fig.suptitle("video frames (top) and the events stamped with their frame index\n(bottom: red ON, blue OFF; "
+                 "deeper colour, more events)", fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -462,7 +622,8 @@ def event_count_plot(thresholds, counts, ax=None):
     i = int(np.argmax(shown))
     ax.loglog(c, n[i] * c[i] / c, ":", color="0.4", label=r"$\propto 1/C$")
     ax.set_xlabel("contrast threshold C (natural-log units)")
-    ax.set_ylabel("number of events")
+    ax.set_ylabel("number of events in the video")
+    ax.set_title("fewer events for a higher contrast threshold", fontsize=10)
     ax.set_ylim(max(n[shown].min() / 3, 0.5), n.max() * 3)
     ax.legend(fontsize=8)
     return ax

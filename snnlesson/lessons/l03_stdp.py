@@ -147,7 +147,7 @@ def traces_figure(pre_times, post_times, params: STDPParams, *, t_stop: float | 
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax_w.set_ylabel("weight change")
     ax_w.set_xlabel("time (s)")
-    ax_w.set_xlim(0, t_stop)
+    ax_w.set_xlim(-0.02 * t_stop, t_stop)  # padded: a spike at t = 0 stays clear of the axis spine
     ax_w.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax_x.set_title(f"online STDP with traces ({params.pairing} pairing)", fontsize=10)
     fig.tight_layout()
@@ -174,19 +174,20 @@ def competition_figure(additive: comp.CompetitionResult, multiplicative: comp.Co
     g_max = check_real("g_max", g_max, low=0.0, low_open=True)
     fig, (ax_h, ax_r) = plt.subplots(1, 2, figsize=(10.5, 3.4))
     bins = np.linspace(0, 1, 21)
-    ax_h.hist(additive.initial_weights / g_max, bins=bins, color="lightgray", edgecolor="gray",
-              label="before (uniform)")
-    ax_h.hist(additive.weights / g_max, bins=bins, histtype="step", lw=2, color="tab:purple",
-              label=f"after {additive.t_stop:g} s, additive")
+    counts = [ax_h.hist(additive.initial_weights / g_max, bins=bins, color="lightgray", edgecolor="gray",
+                        label="before (uniform)")[0],
+              ax_h.hist(additive.weights / g_max, bins=bins, histtype="step", lw=2, color="tab:purple",
+                        label=f"after {additive.t_stop:g} s, additive")[0]]
     ax_r.plot(*rate_curve(additive.spike_times, additive.t_stop), color="tab:purple", label="additive")
     if multiplicative is not None:
-        ax_h.hist(multiplicative.weights / g_max, bins=bins, histtype="step", lw=2, color="tab:orange",
-                  label=f"after {multiplicative.t_stop:g} s, multiplicative")
+        counts.append(ax_h.hist(multiplicative.weights / g_max, bins=bins, histtype="step", lw=2,
+                                color="tab:orange", label=f"after {multiplicative.t_stop:g} s, multiplicative")[0])
         ax_r.plot(*rate_curve(multiplicative.spike_times, multiplicative.t_stop), color="tab:orange",
                   label="multiplicative")
     ax_h.set_xlabel(r"weight $w / g_\mathrm{max}$")
     ax_h.set_ylabel("number of synapses")
     ax_h.set_title("synaptic weights", fontsize=10)
+    ax_h.set_ylim(0, 1.5 * max(c.max() for c in counts))  # head room: the legend stays above the bars
     ax_h.legend(fontsize=8, loc="upper center")
     ax_r.set_xlabel("time (s)")
     ax_r.set_ylabel("output rate (Hz)")
@@ -224,6 +225,7 @@ def input_raster_figure(inp: pat.PatternInput, t_start: float = 0.0, length: flo
     ax.set_yticks([half / 2, half + (num_shown - half) / 2],
                   [f"{half} pattern\nafferents", f"{num_shown - half} other\nafferents"])
     ax.set_xlabel("time (s)")
+    ax.set_ylabel("afferent")
     ax.set_title(f"{num_shown} of the {p.num_afferents} afferents, {length:g} s of input", fontsize=10)
     ax.legend(handles=[Line2D([], [], ls="", marker="|", color="black", label="input spike"),
                        Patch(color="tab:green", alpha=0.3, label="pattern window")],
@@ -416,7 +418,7 @@ def competition_explorer(runs: dict, time: float | None = None) -> Explorer:
     ax_h.set_title(" ", fontsize=10)
     (rate_line,) = ax_r.plot([], [], color="tab:purple", label="output rate")
     now = ax_r.axvline(time, color="gray", ls="--", lw=1, label="chosen time")
-    ax_r.set_xlim(0, t_stop)
+    ax_r.set_xlim(-0.02 * t_stop, 1.02 * t_stop)  # padded: the time marker at 0 or t_stop clears the spines
     ax_r.set_ylim(0, 1.1 * top)
     ax_r.set_xlabel("time (s)")
     ax_r.set_ylabel("output rate (Hz, 2 s bins)")

@@ -55,10 +55,10 @@ def kernel_figure(params: sp.SRMParams | None = None):
     s = np.linspace(-0.002, 0.04, 800)
     for tau in (params.tau / 2, params.tau, params.tau * 2):
         ax1.plot(s * MS, sp.kernel(s, tau), label=f"τ = {tau * MS:g} ms")
-    ax1.axvline(params.tau * MS, color="gray", ls=":", lw=1)
+    ax1.axvline(params.tau * MS, color="gray", ls=":", lw=1, label=f"s = τ = {params.tau * MS:g} ms")
     ax1.set(title="the alpha kernel ε(s) peaks at s = τ", xlabel="time since the spike arrived, s (ms)",
-            ylabel="ε(s)")
-    ax1.legend(fontsize=8)
+            ylabel="ε(s)", ylim=(-0.05, 1.55))   # head room: the legend sits above the curves
+    ax1.legend(fontsize=8, loc="upper right")
 
     t = np.linspace(0, 0.04, 800)
     w = 0.25 * np.exp(-((np.arange(params.n_terminals) - 4.0) ** 2) / 8.0)    # a bump of terminal weights
@@ -71,9 +71,9 @@ def kernel_figure(params: sp.SRMParams | None = None):
     t_spike = sp.spike_time(np.zeros((1, 1)), w[None, None, :], params)[0, 0]
     if np.isfinite(t_spike):
         ax2.axvline(t_spike * MS, color="k", lw=1, label=f"spike at {t_spike * MS:.1f} ms")
-    ax2.set(title="one input spike at 0 ms, 16 terminals (delays 1…16 ms)", xlabel="time t (ms)",
-            ylabel="membrane potential u")
-    ax2.legend(fontsize=8)
+    ax2.set(title="one input spike, 16 terminals (delays 1…16 ms)", xlabel="time t (ms)",
+            ylabel="membrane potential u (a.u.)", ylim=(-0.05, 1.95))
+    ax2.legend(fontsize=8, loc="upper right")
     fig.tight_layout()
     return fig
 
@@ -184,18 +184,20 @@ def xor_training_figure(history: tr.History, network: int = 0):
         raise TypeError(f"history must be the History returned by training.train_xor, got {type(history).__name__}")
     network = check_int("network", network, minimum=0, maximum=len(history.epochs_to_converge) - 1)
     xor = xor_spike_times()
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.6))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.3))
     last = history.epochs_to_converge[network] if history.converged[network] else len(history.loss) - 1
     epochs = np.arange(last + 1)
     for p in range(4):
         t = history.output_times[: last + 1, network, p, 0]
         ax1.plot(epochs, np.where(np.isfinite(t), t * MS, np.nan), color=COLORS[p],
                  label=f"{XOR_NAMES[p]} → {xor.target_times[p, 0] * MS:g} ms")
-    for target in (0.010, 0.016):
-        ax1.axhline(target * MS, color="k", ls="--", lw=0.8)
+    for k, target in enumerate((0.010, 0.016)):
+        ax1.axhline(target * MS, color="k", ls="--", lw=0.8, label="targets 10 and 16 ms" if k == 0 else None)
     ax1.set(title=f"network {network}: output spike time per pattern", xlabel="epoch",
             ylabel="output spike time (ms)")
-    ax1.legend(fontsize=8, title="input → target", title_fontsize=8)
+    # below the axes: inside, the legend would sit on the early, late spike times
+    ax1.legend(fontsize=8, title="input → target", title_fontsize=8, ncol=3, loc="upper center",
+               bbox_to_anchor=(0.5, -0.2))
     loss = np.where(np.isfinite(history.loss), history.loss * MS ** 2, np.nan)
     for k in range(loss.shape[1]):
         stop = history.epochs_to_converge[k] if history.converged[k] else loss.shape[0] - 1
@@ -334,8 +336,10 @@ def srm_explorer(snapshots: dict | None = None, pattern: int = 1, epoch: int | N
     theta_line = ax.axhline(1.0, color="tab:red", ls="--", lw=1, label="threshold ϑ")
     spike_line = ax.axvline(0.0, color="k", lw=1.5, label="spike time t")
     target_line = ax.axvline(0.0, color="tab:green", ls=":", lw=2, label="target time t_d")
-    ax.set(xlim=(0, t_grid[-1] * MS), ylim=(-1.0, 2.5), xlabel="time t (ms)", ylabel="membrane potential u")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.set(xlim=(0, t_grid[-1] * MS), ylim=(-1.0, 2.5), xlabel="time t (ms)",
+           ylabel="membrane potential u (a.u.)")
+    # below the axes: inside, the legend would hide the spike and target lines that cross it
+    ax.legend(fontsize=8, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.2))
 
     epochs = np.arange(n_epochs + 1)
     for p in range(4):
@@ -346,7 +350,7 @@ def srm_explorer(snapshots: dict | None = None, pattern: int = 1, epoch: int | N
     epoch_line = ax_train.axvline(epoch, color="gray", lw=1)
     (now,) = ax_train.plot([], [], "o", ms=8, mfc="none", mec="k", mew=2, label="this network now")
     ax_train.set(title="training (online SpikeProp)", xlabel="epoch", ylabel="output spike time (ms)",
-                 xlim=(0, n_epochs), ylim=(5, 30))
+                 xlim=(-0.5, n_epochs + 0.5), ylim=(5, 30))  # padded: the marker clears the spines
     # a figure legend (outside the axes) is part of the cached background: not redrawn on every move
     fig.tight_layout(rect=(0, 0, 0.86, 1))
     fig.legend(*ax_train.get_legend_handles_labels(), fontsize=7, loc="center right", title="input → target",

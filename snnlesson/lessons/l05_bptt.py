@@ -5,19 +5,27 @@
 * :func:`network_explorer`: pick a test digit and see the output membranes and the
   hidden and output spike rasters of a trained network; change beta and the threshold
   at inference and see the prediction and the accuracy on a batch change.
-* :func:`unrolled_graph`: the computational graph of one LIF layer unrolled in time.
+* :func:`surrogate_runs` and :func:`surrogate_learning_explorer`: short trainings over a grid of
+  slopes ``k`` and ``beta``, computed once; sliders pick a run and show its learning curve and accuracy
+  beside the surrogate's shape.
+* :func:`unrolled_graph`: the computational graph of the two-layer network unrolled in time.
 * :func:`dead_gradient`: spike count against a weight (a staircase) and its gradient.
+* :func:`per_class_figure`: test accuracy per digit class; :func:`hidden_rasters`: the hidden layer's
+  spikes for one digit under different input codings.
 """
 
 from __future__ import annotations
 
 import copy
+from typing import NamedTuple
 
+import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.axes import Axes
-from matplotlib.lines import Line2D
+from matplotlib.patches import FancyBboxPatch
+from matplotlib.ticker import NullFormatter
 
 from snnlesson import bptt
 from snnlesson._validate import check_choice, check_int, check_real
@@ -26,7 +34,8 @@ from snnlesson._plotcheck import as_array, get_axes
 from snnlesson.plot import membrane_traces, raster, to_numpy
 from snnlesson.surrogate import fast_sigmoid_derivative
 
-__all__ = ["surrogate_explorer", "network_explorer", "unrolled_graph", "dead_gradient"]
+__all__ = ["surrogate_explorer", "network_explorer", "unrolled_graph", "dead_gradient", "SLOPES", "BETAS",
+           "SurrogateRuns", "surrogate_runs", "surrogate_learning_explorer", "per_class_figure", "hidden_rasters"]
 
 BETA_RANGE = (0.5, 1.0)        # the beta slider
 THRESHOLD_RANGE = (0.25, 3.0)  # the threshold slider
@@ -40,38 +49,42 @@ def surrogate_explorer(slope: float = 25.0, *, x_range: float = 1.0) -> Explorer
     """Slider over the fast-sigmoid slope ``k`` (log scale, 1 to 100).
 
     Left: the spike :math:`S = \\Theta(U - U_{thr})`, the same for every ``k``, and the smooth
-    stand-in whose derivative the backward pass uses, :math:`\\tfrac12 + \\tfrac12 kx/(1+k|x|)`.
-    Right: the surrogate derivative against the true one (zero except at the threshold).
-    Both axes are fixed; the dotted lines mark where the surrogate falls to 1/2.
+    stand-in whose derivative the backward pass uses, :math:`\\tilde S(x) = \\tfrac12 + x/(1+k|x|)`
+    (the fast sigmoid, placed at the step's midpoint; it rises by only :math:`2/k` in all).
+    Right: its derivative, the surrogate :math:`1/(1+k|x|)^2`, against the true one (zero except
+    at the threshold). Both panels share the x-range ``[-x_range, x_range]``; all axes are fixed;
+    the dotted lines mark where the surrogate falls to 1/2.
     """
     x_range = check_real("x_range", x_range, low=0.0, low_open=True)
     x = np.linspace(-x_range, x_range, 801)
-    fig, (ax_s, ax_d) = plt.subplots(1, 2, figsize=(10, 3.4))
-    ax_s.plot(x, (x > 0).astype(float), color="black", lw=2, label="spike (forward): Heaviside")
-    (smooth,) = ax_s.plot(x, np.zeros(x.size), color="tab:orange", label="smooth stand-in (backward)")
+    fig, (ax_s, ax_d) = plt.subplots(1, 2, figsize=(10, 3.6), sharex=True)
+    ax_s.plot(x, (x > 0).astype(float), color="black", lw=2, label="spike (forward): Heaviside step")
+    (smooth,) = ax_s.plot(x, np.zeros(x.size), color="tab:orange",
+                          label="stand-in 1/2 + x/(1+k|x|) (backward)")
     ax_s.set_xlim(-x_range, x_range)
     ax_s.set_ylim(-0.05, 1.1)
-    ax_s.set_xlabel("U - U_thr (threshold units)")
+    ax_s.set_xlabel("x = U - U_thr (threshold units)")
     ax_s.set_ylabel("spike S (0 or 1)")
-    ax_s.set_title("forward: a step; backward: a smooth step", fontsize=10)
+    ax_s.set_title("the step and the stand-in whose slope is used", fontsize=10)
     ax_s.legend(fontsize=8, loc="upper left", framealpha=1)
     ax_d.axhline(0, color="black", lw=2, label="true dS/dU: 0 (infinite at 0)")
     (deriv,) = ax_d.plot(x, np.zeros(x.size), color="tab:orange", label="surrogate 1/(1+k|x|)^2")
     (half,) = ax_d.plot([], [], color="tab:orange", ls=":", lw=1, label="where it falls to 1/2")
-    ax_d.set_xlim(-x_range, x_range)
     ax_d.set_ylim(-0.05, 1.1)
-    ax_d.set_xlabel("U - U_thr (threshold units)")
+    ax_d.set_xlabel("x = U - U_thr (threshold units)")
     ax_d.set_ylabel("dS/dU (per threshold unit)")
+    ax_d.set_title("its slope: the surrogate derivative", fontsize=10)
     ax_d.legend(fontsize=8, loc="upper left", framealpha=1)
     headline = fig.suptitle(" ", fontsize=10)
     fig.tight_layout()
 
     def update(slope):
-        smooth.set_ydata(0.5 + 0.5 * slope * x / (1 + slope * np.abs(x)))
+        smooth.set_ydata(0.5 + x / (1 + slope * np.abs(x)))  # d/dx = 1/(1 + k|x|)^2, the curve on the right
         deriv.set_ydata(fast_sigmoid_derivative(torch.from_numpy(x), slope).numpy())
         half_width = (np.sqrt(2) - 1) / slope  # 1/(1 + k w)^2 = 1/2
         half.set_data([-half_width, -half_width, np.nan, half_width, half_width], [0, 0.5, np.nan, 0, 0.5])
-        headline.set_text(f"slope k = {slope:.3g}: the surrogate falls to 1/2 at |U - U_thr| = {half_width:.3g}")
+        headline.set_text(f"slope k = {slope:.3g}: the surrogate falls to 1/2 at |U - U_thr| = {half_width:.3g}; "
+                          f"the stand-in rises by 2/k = {2 / slope:.3g}")
         return (f"k = {slope:.3g}: the surrogate is 1 at the threshold and falls to 1/2 at "
                 f"|U - U_thr| = {half_width:.3g}; larger k, narrower window of neurons that learn.")
 
@@ -157,19 +170,22 @@ def network_explorer(model, images, labels, *, index: int = 0, readout: str = "m
     ax_img.set_title(" \n ", fontsize=9)
     lines = membrane_traces(np.zeros((num_steps, 10)), ax_mem, threshold=model.threshold, labels=list(range(10)))
     threshold_line = ax_mem.lines[-1]
+    threshold_line.set(color="black", lw=2.5, ls="--")  # the thick dashed threshold the lesson refers to
     ax_mem.get_legend().remove()
     ax_mem.legend(handles=[*lines, threshold_line], labels=[f"digit {d}" for d in range(10)] + ["threshold"],
                   fontsize=7, ncol=1, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax_mem.set_ylim(low - 0.05 * (high - low), high + 0.05 * (high - low))
     ax_mem.set_xlim(0, num_steps - 1)
     ax_mem.set_title("output membranes U (one line per digit class)", fontsize=9)
+    ax_mem.set_xlabel("time step t (steps)")
+    ax_mem.set_ylabel("membrane U (a.u.; trained U_thr = 1)")
     hidden = raster(torch.zeros(num_steps, num_hidden), ax_hid, marker_size=1.0, ylabel="hidden neuron index")
-    ax_hid.set_title(f"hidden layer spikes ({num_hidden} neurons)", fontsize=9)
+    ax_hid.set_title(f"hidden layer spikes ({num_hidden} neurons; a dot = a spike)", fontsize=9)
     output = raster(torch.zeros(num_steps, 10), ax_out, marker_size=60, ylabel="output neuron (digit)")
     ax_out.set_yticks(range(10))
     ax_out.set_title("output layer spikes", fontsize=9)
-    ax_hid.legend(handles=[Line2D([], [], ls="", marker="s", ms=3, color="black", label="spike")],
-                  loc="upper right", fontsize=7, framealpha=1)
+    for ax in (ax_hid, ax_out):
+        ax.set_xlabel("time step t (steps)")
     headline = fig.suptitle(" ", fontsize=10)
     fig.tight_layout()
 
@@ -202,12 +218,227 @@ def network_explorer(model, images, labels, *, index: int = 0, readout: str = "m
                     dynamic=[image, *lines, threshold_line, hidden, output, ax_img.title, headline])
 
 
+# ------------------------------------------------------------------------------------ slope, beta and learning
+
+#: The grid of the learning explorer: fast-sigmoid slopes k (a factor 5 apart, snntorch's 25 among them) and betas.
+SLOPES = (0.2, 1.0, 5.0, 25.0, 125.0, 625.0)
+BETAS = (0.5, 0.8, 0.95)
+
+
+class SurrogateRuns(NamedTuple):
+    """Short trainings over a grid: ``histories[(slope, beta)]`` is a :class:`snnlesson.training.History`."""
+
+    slopes: tuple
+    betas: tuple
+    histories: dict
+    settings: dict
+
+
+def _grid(name: str, values, low: float, high: float, low_open: bool) -> tuple:
+    if isinstance(values, (str, bytes)) or not isinstance(values, (tuple, list)) or not 1 <= len(values) <= 12:
+        raise TypeError(f"{name} must be a list of 1 to 12 numbers, got {values!r}")
+    values = tuple(check_real(name, v, low=low, high=high, low_open=low_open) for v in values)
+    if any(b <= a for a, b in zip(values, values[1:])):
+        raise ValueError(f"{name} must increase strictly, got {values}")
+    return values
+
+
+def surrogate_runs(train_data, test_data, *, slopes=SLOPES, betas=BETAS, num_hidden: int = 100, num_steps: int = 10,
+                   num_train: int = 1000, epochs: int = 3, seed: int = 0) -> SurrogateRuns:
+    """Train a small 784-``num_hidden``-10 spiking network once per (slope, beta) of the grid.
+
+    Every run starts from the same initial weights (``seed``) and sees the same ``num_train``
+    digits (a seeded random pick from ``train_data``) in the same order, with the lesson's
+    recipe otherwise (Adam, lr 2e-3 one-cycle, batches of 100, cross-entropy of the mean output
+    membrane); the runs differ only in the surrogate's slope and in beta. Each run takes a
+    fraction of a second on a CPU with the defaults (18 runs). The test accuracy is measured on
+    all of ``test_data`` after each epoch.
+    """
+    slopes = _grid("slopes", slopes, 0.0, 1e6, True)
+    betas = _grid("betas", betas, 0.0, 1.0, False)
+    num_hidden = check_int("num_hidden", num_hidden, minimum=1, maximum=2000)
+    num_steps = check_int("num_steps", num_steps, minimum=1, maximum=100)
+    epochs = check_int("epochs", epochs, minimum=1, maximum=20)
+    num_train = check_int("num_train", num_train, minimum=1)
+    images, labels = bptt.mnist_tensors(train_data, "train_data")
+    test = bptt.mnist_tensors(test_data, "test_data")
+    if num_train > len(labels):
+        raise ValueError(f"num_train must be at most the {len(labels)} digits of train_data, got {num_train}")
+    pick = torch.randperm(len(labels), generator=torch.Generator().manual_seed(check_int("seed", seed)))[:num_train]
+    train_set = (images[pick], labels[pick])
+    histories = {}
+    for beta in betas:
+        for slope in slopes:
+            recipe = bptt.Recipe(epochs=epochs, batch_size=100, lr=2e-3, schedule="onecycle",
+                                 loss="ce_mean_membrane", num_steps=num_steps, beta=beta, slope=slope)
+            model = bptt.build_network("scratch", num_steps=num_steps, beta=beta, slope=slope,
+                                       num_hidden=num_hidden, seed=seed)
+            histories[(slope, beta)] = bptt.train(model, train_set, test, recipe, seed=seed, progress=False)
+    settings = {"num_hidden": num_hidden, "num_steps": num_steps, "num_train": num_train, "epochs": epochs,
+                "num_test": len(test[1]), "seed": seed}
+    return SurrogateRuns(slopes, betas, histories, settings)
+
+
+def _selection(description: str, options, value, name: str) -> widgets.SelectionSlider:
+    if value not in options:
+        raise ValueError(f"{name} must be one of the grid's values {list(options)}, got {value!r}")
+    return widgets.SelectionSlider(options=[(f"{v:g}", v) for v in options], value=value, description=description,
+                                   continuous_update=False, style={"description_width": "initial"},
+                                   layout={"width": "420px"})
+
+
+def surrogate_learning_explorer(runs: SurrogateRuns, *, slope: float = 25.0, beta: float = 0.95) -> Explorer:
+    """Sliders over the grid of :func:`surrogate_runs`: the slope ``k`` and ``beta``; what they do to learning.
+
+    Left: the surrogate derivative :math:`1/(1+k|x|)^2` for the chosen ``k``. Middle: the training
+    loss per batch of every slope at the chosen ``beta`` (the chosen slope drawn thick). Right: the
+    test accuracy after the last epoch for every (slope, beta) of the grid, the chosen one framed.
+    All axes are fixed; the title states the chosen run's loss and accuracy.
+    """
+    if not isinstance(runs, SurrogateRuns):
+        raise TypeError(f"runs must come from surrogate_runs(...), got {type(runs).__name__}")
+    slope = check_real("slope", slope, low=0.0, low_open=True)
+    beta = check_real("beta", beta, low=0.0, high=1.0)
+    controls = {"slope": _selection("slope k", runs.slopes, slope, "slope"),
+                "beta": _selection("beta (decay per step)", runs.betas, beta, "beta")}
+    epochs, num_test = runs.settings["epochs"], runs.settings["num_test"]
+    n_epochs = f"{epochs} epoch{'s' if epochs > 1 else ''}"
+    accuracy = np.array([[100 * runs.histories[(k, b)].test_accuracy[-1] for k in runs.slopes] for b in runs.betas])
+    losses = np.concatenate([np.asarray(h.batch_loss) for h in runs.histories.values()])
+    num_batches = max(len(h.batch_loss) for h in runs.histories.values())
+
+    x = np.linspace(-1.0, 1.0, 801)
+    fig, (ax_d, ax_l, ax_h) = plt.subplots(1, 3, figsize=(13.5, 4.0), gridspec_kw={"width_ratios": [1, 1.25, 1.1]})
+    ax_d.axhline(0, color="black", lw=2, label="true dS/dU: 0 (infinite at 0)")
+    (deriv,) = ax_d.plot(x, np.zeros(x.size), color="tab:orange", lw=2, label="surrogate 1/(1+k|x|)^2")
+    ax_d.set_xlim(-1, 1)
+    ax_d.set_ylim(-0.05, 1.1)
+    ax_d.set_xlabel("x = U - U_thr (threshold units)")
+    ax_d.set_ylabel("dS/dU (per threshold unit)")
+    ax_d.set_title("the surrogate for this k", fontsize=10)
+    ax_d.legend(fontsize=8, loc="upper left", framealpha=1)
+
+    colors = plt.cm.viridis(np.linspace(0.0, 0.9, len(runs.slopes)))
+    curves = [ax_l.plot(np.arange(1, num_batches + 1), np.full(num_batches, np.nan), color=c, lw=1.2,
+                        label=f"k = {k:g}")[0] for k, c in zip(runs.slopes, colors)]
+    ax_l.set_yscale("log")
+    ax_l.set_xlim(1, num_batches)
+    low, high = 0.8 * losses.min(), 1.25 * losses.max()
+    ax_l.set_ylim(low, high)
+    ticks = [v for v in (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10) if low <= v <= high]
+    ax_l.set_yticks(ticks, [f"{v:g}" for v in ticks])
+    ax_l.yaxis.set_minor_formatter(NullFormatter())
+    ax_l.set_xlabel(f"training batch (100 digits each; {n_epochs})")
+    ax_l.set_ylabel("training loss (cross-entropy, nats)")
+    ax_l.set_title("learning curves at this beta (this k thick)", fontsize=10)
+    ax_l.legend(fontsize=7, loc="upper right", framealpha=1, ncol=2)
+
+    image = ax_h.imshow(accuracy, cmap="magma", aspect="auto", origin="lower")
+    for i in range(len(runs.betas)):
+        for j in range(len(runs.slopes)):
+            bright = accuracy[i, j] > accuracy.min() + 0.6 * np.ptp(accuracy)
+            ax_h.text(j, i, f"{accuracy[i, j]:.0f}", ha="center", va="center", fontsize=8,
+                      color="black" if bright else "white")
+    ax_h.set_xticks(range(len(runs.slopes)), [f"{k:g}" for k in runs.slopes])
+    ax_h.set_yticks(range(len(runs.betas)), [f"{b:g}" for b in runs.betas])
+    ax_h.set_xlabel("slope k (per threshold unit)")
+    ax_h.set_ylabel("beta (decay per step, no unit)")
+    ax_h.set_title(f"test accuracy after {n_epochs} ({num_test} digits)", fontsize=10)
+    fig.colorbar(image, ax=ax_h, label="test accuracy (%)")
+    (frame,) = ax_h.plot([], [], color="tab:cyan", lw=2.5)
+    headline = fig.suptitle(" ", fontsize=10)
+    fig.tight_layout()
+
+    def update(slope, beta):
+        deriv.set_ydata(fast_sigmoid_derivative(torch.from_numpy(x), slope).numpy())
+        for k, curve in zip(runs.slopes, curves):
+            loss = np.asarray(runs.histories[(k, beta)].batch_loss, dtype=float)
+            curve.set_ydata(np.pad(loss, (0, num_batches - loss.size), constant_values=np.nan))
+            curve.set_linewidth(3.0 if k == slope else 0.9)
+            curve.set_alpha(1.0 if k == slope else 0.55)
+        i, j = runs.betas.index(beta), runs.slopes.index(slope)
+        frame.set_data([j - 0.5, j + 0.5, j + 0.5, j - 0.5, j - 0.5], [i - 0.5, i - 0.5, i + 0.5, i + 0.5, i - 0.5])
+        history = runs.histories[(slope, beta)]
+        text = (f"k = {slope:g}, beta = {beta:g}: final training loss {history.epoch_loss[-1]:.2f}, "
+                f"test accuracy {100 * history.test_accuracy[-1]:.1f}% after {n_epochs}")
+        headline.set_text(text)
+        return text + f" (best of this grid: {accuracy.max():.1f}%)."
+
+    return Explorer(fig, controls, update, dynamic=[deriv, *curves, frame, headline])
+
+
+# ---------------------------------------------------------------------------------------------- per class, input coding
+
+
+def per_class_figure(accuracy: dict, ax=None):
+    """Bars of the test accuracy per digit class, one group per entry of ``accuracy``; returns the axes.
+
+    accuracy : label -> fractions correct ``[10]`` (from :func:`snnlesson.training.per_class_accuracy`).
+    """
+    if not isinstance(accuracy, dict) or not 1 <= len(accuracy) <= 6:
+        raise TypeError(f"accuracy must be a dict of 1 to 6 entries label -> per-class accuracy [10], got {accuracy!r}")
+    rows = {str(k): as_array(f"accuracy[{k!r}]", v, ndim=1) for k, v in accuracy.items()}
+    for k, v in rows.items():
+        if v.size != 10 or (v < 0).any() or (v > 1).any():
+            raise ValueError(f"accuracy[{k!r}] must hold 10 fractions in [0, 1], got {v}")
+    ax = get_axes(ax, figsize=(10, 3.6))
+    width = 0.8 / len(rows)
+    for n, (label, v) in enumerate(rows.items()):
+        ax.bar(np.arange(10) + (n - (len(rows) - 1) / 2) * width, 100 * v, width, label=label)
+    ax.set_xticks(range(10))
+    ax.set_xlim(-0.6, 9.6)
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("digit class (true label)")
+    ax.set_ylabel("test accuracy of the class (%)")
+    ax.set_title("which digits are recognised, class by class", fontsize=10, pad=22)
+    ax.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(rows), frameon=False)
+    ax.figure.tight_layout()
+    return ax
+
+
+def hidden_rasters(spikes: dict, *, num_shown: int = 100, axes=None):
+    """Hidden-layer rasters of one digit, one panel per input coding; returns the axes.
+
+    spikes : label -> hidden spikes ``[num_steps, hidden]`` (one digit). The first ``num_shown``
+    neurons are drawn; each panel's title gives the spike count of the whole layer.
+    """
+    if not isinstance(spikes, dict) or not 1 <= len(spikes) <= 4:
+        raise TypeError(f"spikes must be a dict of 1 to 4 entries label -> hidden spikes [num_steps, hidden], "
+                        f"got {spikes!r}")
+    num_shown = check_int("num_shown", num_shown, minimum=1, maximum=10_000)
+    trains = {str(k): as_array(f"spikes[{k!r}]", v, ndim=2) for k, v in spikes.items()}
+    if axes is None:
+        _, axes = plt.subplots(1, len(trains), figsize=(5 * len(trains), 3.4), squeeze=False)
+        axes = list(axes[0])
+    elif not (isinstance(axes, (tuple, list, np.ndarray)) and len(axes) == len(trains)
+              and all(isinstance(a, Axes) for a in axes)):
+        raise TypeError(f"axes must be None or {len(trains)} matplotlib Axes (one per entry of spikes), got {axes!r}")
+    for ax, (label, s) in zip(axes, trains.items()):
+        raster(s[:, :num_shown], ax, marker_size=6.0, ylabel=f"hidden neuron (first {min(num_shown, s.shape[1])})")
+        ax.set_xlabel("time step t (steps)")
+        ax.set_title(f"{label}: {int(s.sum()):,} hidden spikes\n(all {s.shape[1]} neurons, {s.shape[0]} steps)",
+                     fontsize=10)
+    axes[0].figure.tight_layout()
+    return axes
+
+
 # ---------------------------------------------------------------------------------------------- benchmark demos
 
 
 @register_explorer("surrogate_explorer")
 def _demo_surrogate_explorer():
     return surrogate_explorer()
+
+
+@register_explorer("surrogate_learning_explorer")
+def _demo_surrogate_learning_explorer():
+    """A small grid (3 slopes, 2 betas) on 300 offline digits: a fraction of a second to build."""
+    from snnlesson import data
+
+    images, labels = data.as_tensors(data.mnist(train=False, source="offline", verbose=False))
+    runs = surrogate_runs((images[:200], labels[:200]), (images[200:300], labels[200:300]), slopes=(1.0, 25.0, 625.0),
+                          betas=(0.8, 0.95), num_hidden=16, num_train=200, epochs=1)
+    return surrogate_learning_explorer(runs)
 
 
 @register_explorer("network_explorer")
@@ -225,44 +456,67 @@ def _demo_network_explorer():
 # ---------------------------------------------------------------------------------------------- figures
 
 
-def unrolled_graph(num_steps: int = 4, ax=None):
-    """The computational graph of one LIF layer unrolled over ``num_steps`` steps; returns the axes.
+def unrolled_graph(num_steps: int = 3, ax=None):
+    """The lesson's two-layer network unrolled over ``num_steps`` steps, and how its gradient flows; returns the axes.
 
-    Forward arrows (black): input current ``W x[t]`` -> membrane ``U[t]`` -> spike ``S[t]`` -> loss ``L[t]``,
-    and the leak ``beta`` from ``U[t-1]`` to ``U[t]``; the reset from ``S[t-1]`` (dotted, no gradient).
-    Backward (red): the gradient flows back along the same arrows, through time.
+    Forward (black): input current ``W1 x[t]`` -> hidden membrane ``U1[t]`` -> hidden spike ``S1[t]``
+    (the Heaviside step Θ) -> ``W2 S1[t]`` -> output membrane ``U2[t]``; the leak ``beta`` from ``U[t-1]``
+    to ``U[t]`` in both layers; the loss reads the mean output membrane,
+    ``L = CE(mean_t U2[t], y)``. The reset (grey, dotted, from ``S1[t-1]`` to ``U1[t]``) carries no
+    gradient; the output layer's spikes and resets are not drawn, since the loss never reads them.
+    Backward (red): the gradient flows back along the same arrows and through time. Only the
+    step from ``S1`` to ``U1`` (the spike nonlinearity) needs the surrogate: ``W2``'s gradient
+    (``U2`` <- ``W2 S1``) never crosses a spike function.
     """
-    num_steps = check_int("num_steps", num_steps, minimum=1, maximum=8)
-    ax = get_axes(ax, figsize=(2.4 * num_steps + 1, 4.2))
-    rows = {"x": 0.0, "U": 1.0, "S": 2.0, "L": 3.0}
-    names = {"x": "W x[{t}]", "U": "U[{t}]", "S": "S[{t}]", "L": "L[{t}]"}
+    num_steps = check_int("num_steps", num_steps, minimum=1, maximum=6)
+    ax = get_axes(ax, figsize=(2.3 * num_steps + 1.6, 5.6))
+    rows = {"x": 0.0, "U1": 1.0, "S1": 2.0, "U2": 3.0}
+    names = {"x": "x[{t}]", "U1": "U1[{t}]", "S1": "S1[{t}]", "U2": "U2[{t}]"}
     box = dict(boxstyle="round,pad=0.35", fc="white", ec="black")
+    red, grey = "tab:red", "0.45"
 
-    def arrow(x0, y0, x1, y1, color="black", style="-", text=None, rad=0.0, dx=0.0):
+    def arrow(x0, y0, x1, y1, color="black", style="-", shrink_a=14, shrink_b=14):
         ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
-                    arrowprops=dict(arrowstyle="->", color=color, ls=style, lw=1.3,
-                                    shrinkA=14, shrinkB=14, connectionstyle=f"arc3,rad={rad}"))
-        if text:
-            ax.text((x0 + x1) / 2 + dx, (y0 + y1) / 2 + (0.12 if dx == 0 else 0.0), text,
-                    ha="center", va="center", fontsize=9, color=color)
+                    arrowprops=dict(arrowstyle="->", color=color, ls=style, lw=1.3, shrinkA=shrink_a,
+                                    shrinkB=shrink_b))
 
-    for t in range(num_steps):  # a handful of boxes and arrows per step
+    def label(x, y, text, color="black", ha="center", fontsize=9):
+        ax.text(x, y, text, ha=ha, va="center", fontsize=fontsize, color=color)
+
+    dx = 0.09  # forward arrows left of the column, backward (red) arrows right of it
+    for t in range(num_steps):
         for key, y in rows.items():
             ax.text(t, y, names[key].format(t=t + 1), ha="center", va="center", bbox=box, fontsize=10)
-        arrow(t, 0, t, 1)
-        arrow(t, 1, t, 2, text="Θ", dx=-0.12)
-        arrow(t, 2, t, 3)
-        arrow(t + 0.15, 3, t + 0.15, 2, color="tab:red")
-        arrow(t + 0.15, 2, t + 0.15, 1, color="tab:red", text="surrogate", dx=0.33)
+        for (low, high, text) in ((0, 1, "W1"), (1, 2, "Θ"), (2, 3, "W2")):
+            arrow(t - dx, low, t - dx, high)
+            arrow(t + dx, high, t + dx, low, color=red)
+            label(t - dx - 0.06, (low + high) / 2, text, ha="right")
+        label(t + dx + 0.05, 1.42, "surrogate\ndS1/dU1", color=red, ha="left", fontsize=8)
+        arrow(t - dx, 3, t - dx, 3.8, shrink_b=0)  # up to the box that averages over time
+        arrow(t + dx, 3.8, t + dx, 3, color=red, shrink_a=0)
         if t > 0:
-            arrow(t - 1, 1, t, 1, text="β")
-            arrow(t, 0.85, t - 1, 0.85, color="tab:red")
-            arrow(t - 1, 2, t, 1, style=":", color="gray")
-    ax.set_xlim(-0.6, num_steps - 0.4)
-    ax.set_ylim(-0.5, 3.5)
+            for y in (1.0, 3.0):
+                arrow(t - 1, y + 0.06, t, y + 0.06)
+                label(t - 0.5, y + 0.2, "β")
+                arrow(t, y - 0.08, t - 1, y - 0.08, color=red)
+            arrow(t - 1, 2, t, 1, style=":", color=grey)
+    middle = (num_steps - 1) / 2
+    ax.add_patch(FancyBboxPatch((-0.35, 3.8), num_steps - 0.3, 0.4, boxstyle="round,pad=0.02", fc="white",
+                                ec="black"))
+    ax.text(middle, 4.0, "mean over time: (1/T) Σ_t U2[t]", ha="center", va="center", fontsize=10)
+    ax.text(middle, 4.85, "loss L = CE(mean U2, label y)", ha="center", va="center", fontsize=10,
+            bbox=dict(boxstyle="round,pad=0.4", fc="#fde0dc", ec="black"))
+    arrow(middle - dx, 4.2, middle - dx, 4.85, shrink_a=0, shrink_b=12)
+    arrow(middle + dx, 4.85, middle + dx, 4.2, color=red, shrink_a=12, shrink_b=0)
+    ax.plot([], [], color="black", label="forward")
+    ax.plot([], [], color=red, label="gradient (backward)")
+    ax.plot([], [], color=grey, ls=":", label="reset: no gradient")
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.01), ncol=3, fontsize=9, frameon=False)
+    ax.set_xlim(-0.75, num_steps - 0.25)
+    ax.set_ylim(-0.4, 5.25)
     ax.axis("off")
-    ax.set_title("LIF layer unrolled in time: forward (black), gradient (red), reset without gradient (dotted)",
-                 fontsize=10)
+    ax.set_title("Two LIF layers unrolled in time. W2's gradient needs only S1 (no spike derivative);\n"
+                 "W1's crosses the spike nonlinearity Θ, where the surrogate replaces dS1/dU1", fontsize=10)
     return ax
 
 
@@ -281,22 +535,22 @@ def dead_gradient(weights, counts, surrogate_gradient, axes=None):
     if not (np.diff(w) > 0).all():
         raise ValueError("weights must increase")
     if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(10, 3.2))
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.5))
     elif not (isinstance(axes, (tuple, list, np.ndarray)) and len(axes) == 2
               and all(isinstance(a, Axes) for a in axes)):
         raise TypeError(f"axes must be two matplotlib Axes or None, got {axes!r}")
     ax_c, ax_g = axes
     ax_c.step(w, c, where="post", color="black")
-    ax_c.set_xlabel("input weight w")
-    ax_c.set_ylabel("spike count in the window")
+    ax_c.set_xlabel("input weight w (threshold units per unit input)")
+    ax_c.set_ylabel("spike count in the window (spikes)")
     ax_c.set_title("forward: a staircase", fontsize=10)
     finite = np.diff(c) / np.diff(w)
     ax_g.plot(w[:-1], finite, color="black", lw=1, label="finite difference (true slope)")
     ax_g.plot(w, g, color="tab:orange", lw=2, label="surrogate gradient (autograd)")
     ax_g.set_yscale("symlog", linthresh=1.0)
-    ax_g.set_xlabel("input weight w")
-    ax_g.set_ylabel("d(spike count) / dw")
-    ax_g.set_title("backward: zero almost everywhere, or a smooth surrogate", fontsize=10)
-    ax_g.legend(fontsize=8)
+    ax_g.set_xlabel("input weight w (threshold units per unit input)")
+    ax_g.set_ylabel("d(spike count)/dw (spikes per unit w)")
+    ax_g.set_title("backward: zero almost everywhere, or a smooth surrogate", fontsize=10, pad=26)
+    ax_g.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     ax_g.figure.tight_layout()
     return axes

@@ -25,6 +25,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.ticker import MaxNLocator
 
 from snnlesson import rsnn
 from snnlesson._validate import check_bool, check_choice, check_int, check_real, check_seed, check_tensor
@@ -37,7 +38,7 @@ __all__ = [
     "comparison_bars", "training_curves", "rsnn_explorer", "check_recurrent_step",
 ]
 
-#: The notebook's training run: sizes, seeds and epochs (about a minute on a 2-core CPU).
+#: The notebook's training run: sizes, seeds and epochs (seconds per network on a 2-core CPU).
 LESSON = {"train_videos": 2000, "test_videos": 500, "seed": 0, "epochs": 8}
 RECORD_NAME = "rsnn_training_record.json"
 _KIND_LABEL = {"rsnn": "RSNN (RLeaky)", "feedforward": "feed-forward twin (Leaky)"}
@@ -215,12 +216,12 @@ def gallery_animation(videos, *, interval_ms: int = 150):
         images.append(ax.imshow(clip[0], cmap="gray", vmin=0, vmax=1))
         ax.set_title(f"digit {c}", fontsize=10)
         ax.set_xticks([]), ax.set_yticks([])
-    title = fig.suptitle("Moving digits, one per class: frame 1")
+    title = fig.suptitle(f"Moving digits, one per class: frame 0 (frames 0 to {frames.shape[1] - 1})")
 
     def draw(t):
         for image, clip in zip(images, frames):
             image.set_data(clip[t])
-        title.set_text(f"Moving digits, one per class: frame {t + 1} of {frames.shape[1]}")
+        title.set_text(f"Moving digits, one per class: frame {t} (frames 0 to {frames.shape[1] - 1})")
         return [*images, title]
 
     anim = animation.FuncAnimation(fig, draw, frames=frames.shape[1], interval=interval_ms, blit=False)
@@ -251,7 +252,7 @@ def frame_strip(videos, task: rsnn.Task | None = None, *, rows: int = 4, columns
             ax.imshow(x[i, t, 0].numpy(), cmap="gray", vmin=0, vmax=1)
             ax.set_xticks([]), ax.set_yticks([])
             if r == 0:
-                ax.set_title(f"frame {t + 1}", fontsize=9)
+                ax.set_title(f"frame {t}", fontsize=9)  # counted from 0, as in the rasters
             if c == 0:
                 ax.set_ylabel(f"digit {int(videos.labels[i])}", fontsize=9)
     what = "as the network sees them" if task is not None else "full size"
@@ -275,6 +276,7 @@ def _raster_axes(ax, num_steps: int, num_neurons: int, title: str, task: rsnn.Ta
         ax.axvspan(-0.5, task.cue_frames - 0.5, color="#fde9c9", zorder=0, label="digit visible")
     ax.set_xlim(-0.5, num_steps - 0.5)
     ax.set_ylim(-0.5, num_neurons - 0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # frames are whole steps (no tick at 2.5)
     ax.set_xlabel("time step (frame)")
     ax.set_ylabel("neuron index")
     ax.set_title(title)
@@ -319,7 +321,7 @@ def spike_rasters(model: rsnn.SequenceModel, inputs: torch.Tensor, labels: torch
                  f"Output layer: digit {int(labels[index])}, predicted {predicted}", task)
     ax_o.set_yticks(range(record.spk_out.shape[-1]))
     ax_o.set_ylabel("output neuron (class)")
-    ax_o.legend(loc="upper left", fontsize=8, framealpha=0.9)
+    ax_o.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)  # outside: never over spikes
     fig.tight_layout()
     return fig
 
@@ -355,8 +357,10 @@ def weight_heatmaps(before: rsnn.SequenceModel, after: rsnn.SequenceModel):
             image = ax.imshow(weights[name][0], cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto",
                               interpolation="nearest")
             ax.set_title(f"{name}\n{when} training", fontsize=9)
-            ax.set_xlabel("from neuron (index)", fontsize=8)
+            ax.set_xlabel("from pixel (index)" if name.startswith("fc1") else "from neuron (index)", fontsize=8)
             ax.set_ylabel("to neuron (index)", fontsize=8)
+            for axis in (ax.xaxis, ax.yaxis):  # neuron indices are whole numbers (no tick at 2.5)
+                axis.set_major_locator(MaxNLocator(integer=True))
         fig.colorbar(image, ax=axes[:, col], shrink=0.7, label="weight (dimensionless)")
     fig.suptitle("Weights before and after training (same colour scale per column)")
     return fig
@@ -481,7 +485,7 @@ def rsnn_explorer(model: rsnn.SequenceModel, inputs: torch.Tensor, labels: torch
     _raster_axes(ax_o, num_steps, record.spk_out.shape[-1], "Output layer", task)
     ax_o.set_yticks(range(record.spk_out.shape[-1]))
     ax_o.set_ylabel("output neuron (class)")
-    ax_o.legend(loc="upper left", fontsize=8, framealpha=0.9)
+    ax_o.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)  # outside: never over spikes
     fig.tight_layout()
     sequence_model = rsnn.SequenceModel(net)
 
