@@ -11,7 +11,7 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.colors import is_color_like
 
-__all__ = ["get_axes", "check_color", "as_array"]
+__all__ = ["get_axes", "get_axes_row", "check_color", "as_array"]
 
 
 def get_axes(ax, figsize=(6, 3), name: str = "ax"):
@@ -21,6 +21,20 @@ def get_axes(ax, figsize=(6, 3), name: str = "ax"):
     if not isinstance(ax, Axes):
         raise TypeError(f"{name} must be a matplotlib Axes or None, got {ax!r}")
     return ax
+
+
+def get_axes_row(axes, count: int, figsize, what: str = "", name: str = "axes"):
+    """``axes`` (as given) if it holds ``count`` matplotlib Axes; if it is None, a new figure's row of
+    ``count`` Axes (a NumPy array, as ``plt.subplots`` gives).
+
+    ``what`` says what each Axes is for, in the error message (e.g. ``"(loss, accuracy)"``).
+    """
+    if axes is None:
+        return plt.subplots(1, count, figsize=figsize, squeeze=False)[1][0]
+    if not (isinstance(axes, (tuple, list, np.ndarray)) and len(axes) == count
+            and all(isinstance(a, Axes) for a in axes)):
+        raise TypeError(f"{name} must be {count} matplotlib Axes {what} or None, got {axes!r}".replace("  ", " "))
+    return axes
 
 
 def check_color(name: str, color) -> str:

@@ -21,7 +21,7 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
-from snnlesson._plotcheck import as_array, check_color, get_axes
+from snnlesson._plotcheck import as_array, check_color, get_axes, get_axes_row
 from snnlesson._validate import check_int, check_real
 
 __all__ = ["to_numpy",
@@ -353,11 +353,7 @@ def training_curves(history, axes=None):
     if not all(hasattr(history, a) for a in ("batch_loss", "train_accuracy", "test_accuracy")):
         raise TypeError(f"history must be a training History (batch_loss, train_accuracy, test_accuracy), "
                         f"got {type(history).__name__}")
-    if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(10, 3.2))
-    elif not (isinstance(axes, (tuple, list, np.ndarray)) and len(axes) == 2
-              and all(isinstance(a, Axes) for a in axes)):
-        raise TypeError(f"axes must be two matplotlib Axes (loss, accuracy) or None, got {axes!r}")
+    axes = get_axes_row(axes, 2, (10, 3.2), "(loss, accuracy)")
     ax_loss, ax_acc = axes
     loss = np.asarray(history.batch_loss, dtype=float)
     if loss.size == 0:

@@ -23,14 +23,13 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from matplotlib.axes import Axes
 from matplotlib.patches import FancyBboxPatch
 from matplotlib.ticker import NullFormatter
 
 from snnlesson import bptt
 from snnlesson._validate import check_choice, check_int, check_real
 from snnlesson.explorer import Explorer, int_slider, log_slider, register_explorer, slider
-from snnlesson._plotcheck import as_array, get_axes
+from snnlesson._plotcheck import as_array, get_axes, get_axes_row
 from snnlesson.plot import membrane_traces, raster, to_numpy
 from snnlesson.surrogate import fast_sigmoid_derivative
 
@@ -407,12 +406,7 @@ def hidden_rasters(spikes: dict, *, num_shown: int = 100, axes=None):
                         f"got {spikes!r}")
     num_shown = check_int("num_shown", num_shown, minimum=1, maximum=10_000)
     trains = {str(k): as_array(f"spikes[{k!r}]", v, ndim=2) for k, v in spikes.items()}
-    if axes is None:
-        _, axes = plt.subplots(1, len(trains), figsize=(5 * len(trains), 3.4), squeeze=False)
-        axes = list(axes[0])
-    elif not (isinstance(axes, (tuple, list, np.ndarray)) and len(axes) == len(trains)
-              and all(isinstance(a, Axes) for a in axes)):
-        raise TypeError(f"axes must be None or {len(trains)} matplotlib Axes (one per entry of spikes), got {axes!r}")
+    axes = get_axes_row(axes, len(trains), (5 * len(trains), 3.4), "(one per entry of spikes)")
     for ax, (label, s) in zip(axes, trains.items()):
         raster(s[:, :num_shown], ax, marker_size=6.0, ylabel=f"hidden neuron (first {min(num_shown, s.shape[1])})")
         ax.set_xlabel("time step t (steps)")
@@ -534,11 +528,7 @@ def dead_gradient(weights, counts, surrogate_gradient, axes=None):
                          f"got shapes {w.shape}, {c.shape}, {g.shape}")
     if not (np.diff(w) > 0).all():
         raise ValueError("weights must increase")
-    if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(10, 3.5))
-    elif not (isinstance(axes, (tuple, list, np.ndarray)) and len(axes) == 2
-              and all(isinstance(a, Axes) for a in axes)):
-        raise TypeError(f"axes must be two matplotlib Axes or None, got {axes!r}")
+    axes = get_axes_row(axes, 2, (10, 3.5), "(counts, surrogate gradient)")
     ax_c, ax_g = axes
     ax_c.step(w, c, where="post", color="black")
     ax_c.set_xlabel("input weight w (threshold units per unit input)")
