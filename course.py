@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -62,6 +63,22 @@ def wanted_stamp() -> str:
     return hashlib.sha256((HERE / "pyproject.toml").read_bytes()).hexdigest()
 
 
+# What each environment takes on disk once installed (measured on Linux x86_64, where
+# PyPI's torch is a CUDA build): .venv 6.2 GB, .venv-colab 5.7 GB. pip needs a little
+# more while it unpacks the largest wheels.
+VENV_DISK_GB = 6.5
+COLAB_VENV_DISK_GB = 6.0
+
+
+def check_free_space(target: Path, need_gb: float) -> None:
+    """Stop with a clear message, before pip starts, when the disk cannot hold ``target``."""
+    free_gb = shutil.disk_usage(HERE).free / 1e9
+    if free_gb < need_gb:
+        sys.exit(f"[course] creating {target.relative_to(HERE)} needs about {need_gb:.1f} GB of free disk; "
+                 f"only {free_gb:.1f} GB is free on the disk that holds {HERE}. Free some space "
+                 "(an old virtual environment, pip's cache: python3 -m pip cache purge) and run again.")
+
+
 def ensure_env() -> None:
     """Create .venv and install the course into it, unless it is already up to date."""
     if sys.version_info < (3, 10):
@@ -70,6 +87,7 @@ def ensure_env() -> None:
         return
     start = time.time()
     if not PYTHON.exists():
+        check_free_space(VENV, VENV_DISK_GB)
         say(f"creating the virtual environment {VENV.relative_to(HERE)} (first use only)")
         venv.EnvBuilder(with_pip=True).create(VENV)
     say("installing snnlesson with torch, torchvision, snntorch, JupyterLab and the test tools "
@@ -120,7 +138,9 @@ def colab_pins() -> dict[str, str]:
 def ensure_colab_env() -> None:
     """Create .venv-colab: Colab's libraries at the oldest allowed versions, then the README's recipe."""
     wanted = hashlib.sha256((HERE / "pyproject.toml").read_bytes() + COLAB_VERSIONS.read_bytes()).hexdigest()
-    pip = [COLAB_PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "--quiet"]
+    # --no-cache-dir: this environment is built once, and pip's cache would hold a second
+    # copy of the 2.5 GB of CUDA wheels while they install (CI ran out of disk that way).
+    pip = [COLAB_PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "--quiet", "--no-cache-dir"]
     if COLAB_STAMP.exists() and COLAB_STAMP.read_text().strip() == wanted and COLAB_PYTHON.exists():
         # Up to date: only refresh the course's own code, as the recipe's fresh clone would have it.
         if run(*pip, "--no-deps", "--force-reinstall", ".") != 0:
@@ -128,6 +148,7 @@ def ensure_colab_env() -> None:
         return
     start = time.time()
     if not COLAB_PYTHON.exists():
+        check_free_space(COLAB_VENV, COLAB_VENV_DISK_GB)
         say(f"creating {COLAB_VENV.relative_to(HERE)}, a Colab-like environment (first use only)")
         venv.EnvBuilder(with_pip=True).create(COLAB_VENV)
     say(f"installing what Colab ships, at the versions pinned in {COLAB_VERSIONS.relative_to(HERE)}")
