@@ -180,6 +180,17 @@ def test_current_slider_changes_nothing_in_poisson_mode_and_weight_nothing_in_cu
     np.testing.assert_array_equal(trace.get_ydata(), in_current)
 
 
+def test_the_sliders_an_input_mode_ignores_are_greyed_out(explorer):
+    controls = explorer.controls
+    unused = {"poisson": {"current"}, "current": {"weight", "input_rate"}}
+    for mode in ("poisson", "current", "poisson"):
+        controls["input_mode"].value = mode
+        greyed = {name for name in ("weight", "input_rate", "current") if controls[name].disabled}
+        assert greyed == unused[mode], mode
+        assert not any(controls[name].disabled for name in ("tau_m", "threshold", "refractory", "input_mode"))
+    assert lif_explorer(input_mode="current").controls["weight"].disabled
+
+
 def test_discrete_firing_rate_against_the_rc_circuit_and_a_hand_count():
     """With the (1 - beta) factor and reset to zero, the discrete neuron fires close to the RC circuit's
     analytic f-I curve at low rates; without it, it fires far too fast. The subtract-reset count is checked

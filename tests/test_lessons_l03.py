@@ -7,6 +7,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+import torch  # noqa: E402
 
 from snnlesson import stdp_pattern as pat  # noqa: E402
 from snnlesson.explorer import EXPLORER_DEMOS  # noqa: E402
@@ -124,6 +125,9 @@ def test_checker_stub_correct_and_wrong_answers():
         "shape": lambda d, ap, am, tp, tm: good(d, ap, am, tp, tm)[:-1],
         "raised ZeroDivisionError": lambda d, ap, am, tp, tm: 1 / 0,
         "expected": lambda d, ap, am, tp, tm: 1.1 * good(d, ap, am, tp, tm),
+        # the right numbers as text: np.asarray(..., dtype=float) would have converted them
+        "array of numbers": lambda d, ap, am, tp, tm: [str(v) for v in good(d, ap, am, tp, tm)],
+        "cannot be read": lambda d, ap, am, tp, tm: torch.as_tensor(good(d, ap, am, tp, tm), device="meta"),
     }
     for phrase, fn in wrong.items():
         result = lesson.check_stdp_window(fn)

@@ -9,6 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+import torch  # noqa: E402
 
 from snnlesson import spikeprop as sp  # noqa: E402
 from snnlesson import spikeprop_training as tr  # noqa: E402
@@ -155,6 +156,8 @@ def test_checker_not_attempted_for_stubs():
     (lambda s, t: np.zeros(3), "shape"),
     (lambda s, t: 1 / 0, "ZeroDivisionError"),
     (lambda s, t: np.where(s > 0, 2.0, 0.0), "at s ="),
+    (lambda s, t: [str(v) for v in right(s, t)], "array of numbers"),   # the right numbers, as text
+    (lambda s, t: torch.as_tensor(right(s, t), device="meta"), "cannot be read"),
 ])
 def test_checker_says_what_is_wrong(wrong, word):
     result = lesson.check_kernel_derivative(wrong)

@@ -159,6 +159,14 @@ def lif_explorer(tau_m: float = 0.05, weight: float = 0.35, threshold: float = 1
         "input_rate": slider("input rate (Hz)", input_rate, 0.0, MAX_INPUT_RATE, 5.0, name="input_rate"),
         "current": slider("constant current R·I (units of V)", current, *CURRENT_RANGE, 0.05, name="current"),
     }
+
+    def grey_out_unused(mode: str) -> None:
+        # Each input mode uses its own sliders; the others are greyed out, not silently ignored.
+        controls["weight"].disabled = controls["input_rate"].disabled = mode != "poisson"
+        controls["current"].disabled = mode != "current"
+
+    grey_out_unused(input_mode)
+    controls["input_mode"].observe(lambda change: grey_out_unused(change["new"]), names="value")
     return Explorer(fig, controls, update, dynamic=[trace, threshold_line, v_inf_line, inputs, outputs, ax.title])
 
 

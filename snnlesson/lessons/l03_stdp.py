@@ -26,7 +26,8 @@ from snnlesson import stdp_pattern as pat
 from matplotlib.axes import Axes
 
 from snnlesson._validate import check_array, check_int, check_real, check_size, check_spike_times
-from snnlesson.checks import CheckResult, call_answer, failed, is_stub, not_attempted, passed
+from snnlesson.checks import (CheckResult, _answer_array, call_answer, failed, is_stub,
+                             not_attempted, passed)
 from snnlesson.explorer import Explorer, dropdown, register_explorer, slider
 from snnlesson.stdp import STDPParams, apply_change, online_stdp, pair_sum, window
 
@@ -484,10 +485,9 @@ def check_stdp_window(fn) -> CheckResult:
             "in its body with your code and `return` the array of weight changes."))
         if problem is not None:
             return problem
-        try:
-            got = np.asarray(got, dtype=float)
-        except (TypeError, ValueError):
-            return failed(f"your function should return an array of numbers, got {type(got).__name__}.")
+        got, problem = _answer_array("your function's result", got, case=case)
+        if problem is not None:
+            return problem
         if got.shape != expected.shape:
             return failed(f"your function returned shape {got.shape}; expected one value per delta_t, "
                           f"shape {expected.shape} (for {case}).")

@@ -21,7 +21,8 @@ import numpy as np
 from snnlesson import spikeprop as sp
 from snnlesson._validate import check_int, check_real, check_seed, check_size
 from snnlesson import spikeprop_training as tr
-from snnlesson.checks import CheckResult, call_answer, failed, is_stub, not_attempted, passed
+from snnlesson.checks import (CheckResult, _answer_array, call_answer, failed, is_stub,
+                             not_attempted, passed)
 from snnlesson.data import xor_spike_times
 from snnlesson.explorer import Explorer, dropdown, int_slider, register_explorer, slider
 
@@ -420,10 +421,9 @@ def check_kernel_derivative(fn) -> CheckResult:
             "your function returns nothing yet: replace `...` with your code and `return` the array of derivatives."))
         if problem is not None:
             return problem
-        try:
-            got = np.asarray(got, dtype=float)
-        except (TypeError, ValueError):
-            return failed(f"your function should return an array of numbers, got {type(got).__name__}.")
+        got, problem = _answer_array("your function's result", got, case=case)
+        if problem is not None:
+            return problem
         if got.shape != expected.shape:
             return failed(f"your function returned shape {got.shape}; expected one value per s, shape "
                           f"{expected.shape} (for {case}).")
