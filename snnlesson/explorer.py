@@ -40,6 +40,12 @@ something static, such as axis limits or tick labels. Prefer fixed axes: a
 full redraw costs 5 to 10 times a blitted one. Code outside ``update`` can
 call :meth:`Explorer.refresh` with ``full=True``.
 
+**A saved notebook shows the picture too.** Displaying an explorer sends, beside the
+live widget, a still PNG of its figure as drawn at that moment (``image/png``, see
+``Explorer._with_still_picture``). A front end that runs widgets shows the widget; a
+notebook read without a kernel (a saved lesson opened in JupyterLab, GitHub's
+preview) shows the still picture instead of a line of text.
+
 Tests drive explorers without a browser: set ``explorer.controls[name].value``
 (this calls ``update`` and redraws synchronously) and read the artists back.
 
@@ -49,6 +55,7 @@ explorer registered with :func:`register_explorer`.
 
 from __future__ import annotations
 
+import base64
 import math
 import struct
 import time
@@ -300,6 +307,30 @@ class Explorer(widgets.VBox):
 
     def __repr__(self) -> str:  # stable text for saved notebooks (nbval compares it)
         return f"{type(self).__name__}(controls={list(self.controls)})"
+
+    def _with_still_picture(self, widget_data: dict | None) -> dict | None:
+        """The widget's display data (``text/plain`` and the widget view) plus the still picture:
+        the PNG the widget shows at that moment.
+
+        Front ends that run widgets prefer the widget view; the others, and a notebook saved
+        without its widget state, show ``image/png``.
+        """
+        if widget_data is None:  # a closed widget has nothing to show
+            return None
+        return {**widget_data, "image/png": base64.b64encode(self.image.value).decode("ascii")}
+
+    if hasattr(widgets.Widget, "_repr_mimebundle_"):  # ipywidgets 8 displays a widget through this
+        def _repr_mimebundle_(self, **kwargs):
+            return self._with_still_picture(super()._repr_mimebundle_(**kwargs))
+    else:  # ipywidgets 7 displays it through _ipython_display_, which publishes the data itself
+        def _ipython_display_(self, **kwargs):
+            from IPython.display import display
+
+            data = {"text/plain": repr(self),
+                    "application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0,
+                                                                 "model_id": self._model_id}}
+            display(self._with_still_picture(data), raw=True)
+            self._handle_displayed(**kwargs)
 
     def values(self) -> dict:
         """The controls' current values by name."""

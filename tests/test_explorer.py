@@ -4,6 +4,7 @@ The reference for every picture is matplotlib's own full draw of the same figure
 (all artists drawn in z-order), not the explorer's code path.
 """
 
+import base64
 import io
 
 import matplotlib
@@ -251,4 +252,35 @@ def test_every_registered_explorer_blits_what_a_full_draw_shows(name):
         control.value = bench._new_value(control, rng)
         fraction = differing_fraction(png_pixels(ex.image.value), reference_pixels(ex))
         assert fraction < 2e-3, f"{name}: after moving {control_name}, {fraction:.1%} of the pixels differ"
+    plt.close(ex.fig)
+
+
+def _displayed_data(ex: Explorer, monkeypatch) -> dict:
+    """What IPython publishes when a cell displays ``ex``, by the hook the installed ipywidgets uses."""
+    if "_ipython_display_" in vars(Explorer):  # ipywidgets 7
+        import IPython.display
+
+        published = []
+        monkeypatch.setattr(IPython.display, "display", lambda data, raw=False: published.append(data))
+        monkeypatch.setattr(ex, "_handle_displayed", lambda **kwargs: None)
+        ex._ipython_display_()
+        assert len(published) == 1
+        return published[0]
+    return ex._repr_mimebundle_()  # ipywidgets 8
+
+
+def test_a_displayed_explorer_carries_a_still_picture_of_its_figure(monkeypatch):
+    """Beside the widget view, the display data hold the figure as a PNG, so that a saved notebook
+    opened without a kernel shows the picture (course.py strips the widget view when saving).
+    Checked against matplotlib's own full draw of the figure, before and after a move."""
+    _registered_explorers()
+    ex = explorer.EXPLORER_DEMOS["lif_explorer"]()
+    for move in (None, ("threshold", 2.0)):
+        if move:
+            ex.controls[move[0]].value = move[1]
+        data = _displayed_data(ex, monkeypatch)
+        assert data["text/plain"] == repr(ex)
+        assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == ex.model_id
+        still = png_pixels(base64.b64decode(data["image/png"]))
+        assert differing_fraction(still, reference_pixels(ex)) < 2e-3, move
     plt.close(ex.fig)

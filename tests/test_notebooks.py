@@ -244,9 +244,22 @@ def student_text_problems(nb: dict) -> list[str]:
             for i, text in _markdown_cells(nb) for m in DEVELOPER_TALK.finditer(text)]
 
 
+def explorer_picture_problems(nb: dict) -> list[str]:
+    """A saved explorer shows its figure: beside its text, the output holds the still PNG
+    (snnlesson.explorer), which is what a reader without a kernel sees."""
+    problems = []
+    for i, cell in enumerate(nb.get("cells", [])):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if _text(data.get("text/plain", "")).startswith("Explorer(") and not data.get("image/png"):
+                problems.append(f"cell {i}: the explorer's saved output has no picture (image/png); "
+                                "re-run the notebook with `python3 course.py execute`")
+    return problems
+
+
 RULES = [marker_comment_problems, variable_output_problems, execution_problems, metadata_problems,
          exercise_problems, stub_output_problems, setup_cell_problems, try_answer_problems,
-         student_text_problems]
+         student_text_problems, explorer_picture_problems]
 
 
 def _load(path: Path) -> dict:
@@ -404,3 +417,11 @@ def test_markdown_cells_have_no_outputs(path):
     notebook invalid (nbconvert warns "Notebook JSON is invalid" on every run)."""
     bad = [i for i, c in enumerate(_load(path)["cells"]) if c.get("cell_type") != "code" and "outputs" in c]
     assert not bad, f"{path.name}: markdown cells {bad} carry an outputs list"
+
+
+def test_a_saved_explorer_needs_its_picture():
+    text_only = _result("Explorer(controls=['threshold'])")
+    with_picture = {**text_only, "data": {**text_only["data"], "image/png": "iVBORw0KGgo="}}
+    assert explorer_picture_problems(_nb(_cell("explorer()", [text_only], count=1)))
+    assert not explorer_picture_problems(_nb(_cell("explorer()", [with_picture], count=1)))
+    assert not explorer_picture_problems(_nb(_cell("print(1)", [_stdout("1\n")], count=1)))
