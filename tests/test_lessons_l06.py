@@ -2,6 +2,8 @@
 
 import json
 
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -42,6 +44,19 @@ def test_gallery_animation_is_self_contained_html():
     assert html.count("data:image/png;base64") == digit.num_frames      # one embedded frame per time step
     assert "http://" not in html and "https://" not in html              # nothing to download (offline decks)
     assert plt.get_fignums() == []                                       # the figure was closed
+
+
+def test_gallery_animation_ids_repeat_across_runs_and_differ_within_one(monkeypatch):
+    # matplotlib names the player with a fresh uuid4 each run, which made every re-run of lesson 06
+    # rewrite 60 lines of the saved notebook
+    videos = rsnn.TASKS["digit"].videos(40, seed=0, dataset=data.mnist(train=False, source="offline",
+                                                                      verbose=False))
+    monkeypatch.setattr(l06, "_PLAYER_IDS", {})
+    first, second = l06.gallery_animation(videos).data, l06.gallery_animation(videos).data
+    ids = [set(re.findall(r"_anim_img([0-9a-f]{32})", html)) for html in (first, second)]
+    assert len(ids[0]) == len(ids[1]) == 1 and ids[0] != ids[1]    # two players on one page
+    monkeypatch.setattr(l06, "_PLAYER_IDS", {})                       # a fresh kernel, run again
+    assert l06.gallery_animation(videos).data == first
 
 
 def test_frame_strip_shows_the_cue_then_a_blank_screen(videos):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import hashlib
 import json
 import platform
 import re
@@ -229,7 +230,25 @@ def gallery_animation(videos, *, interval_ms: int = 150):
     plt.close(fig)
     # matplotlib's player loads its button icons (Font Awesome) from a CDN: draw them with
     # plain characters instead, so that the notebook and the slides need no network.
-    return HTML(re.sub(r"<link[^>]*font-awesome[^>]*>", lambda _: _PLAYER_ICONS, html))
+    html = re.sub(r"<link[^>]*font-awesome[^>]*>", lambda _: _PLAYER_ICONS, html)
+    return HTML(_stable_player_id(html))
+
+
+_PLAYER_IDS: dict[str, int] = {}  # content digest -> players with that content shown so far
+
+
+def _stable_player_id(html: str) -> str:
+    """Replace the player's random id (a fresh uuid4 on every run) by one made from its content.
+
+    Re-running a notebook then saves the same HTML, so its diff shows only real changes; the
+    same content shown twice in one kernel still gets two ids, which the page needs.
+    """
+    found = re.search(r"_anim_img([0-9a-f]{32})", html)
+    if found is None:  # another matplotlib layout: keep its own ids
+        return html
+    digest = hashlib.sha256(html.replace(found.group(1), "").encode()).hexdigest()[:24]
+    shown = _PLAYER_IDS[digest] = _PLAYER_IDS.get(digest, -1) + 1
+    return html.replace(found.group(1), f"{digest}{shown:08x}")
 
 
 def frame_strip(videos, task: rsnn.Task | None = None, *, rows: int = 4, columns: int = 8):
