@@ -11,6 +11,8 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.colors import is_color_like
 
+from snnlesson._validate import _shown
+
 __all__ = ["get_axes", "get_axes_row", "check_color", "as_array"]
 
 
@@ -59,7 +61,7 @@ def as_array(name: str, data, *, ndim: int | None = None, min_size: int = 1, fin
             raise TypeError
         a = a.astype(float)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be an array of real numbers, got {type(data).__name__} {data!r:.60}") from None
+        raise TypeError(f"{name} must be an array of real numbers, got {_shown(data)}") from None
     if ndim is not None and a.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} dimension(s), got shape {a.shape}")
     if a.size < min_size:

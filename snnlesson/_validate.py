@@ -26,6 +26,24 @@ __all__ = ["check_real", "check_int", "check_bool", "check_choice", "check_seed"
 _DEFAULT_MAX_BYTES = 2 * 1024 ** 3
 
 
+def _shown(value) -> str:
+    """A value as an error message shows it: as the student would type it, never an internal repr.
+
+    NumPy 2 writes a scalar as ``np.float64(-0.001)`` and torch a tensor as ``tensor([...])``;
+    numbers are shown plainly (``-0.001``, ``nan``), arrays and tensors by shape and dtype.
+    """
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return str(bool(value))
+    if isinstance(value, Integral):
+        return str(int(value))
+    if isinstance(value, Real):
+        return repr(float(value))
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        return f"a {type(value).__name__} of shape {tuple(value.shape)} and dtype {value.dtype}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def check_real(name: str, value, *, low=None, high=None, low_open: bool = False,
                high_open: bool = False) -> float:
     """``value`` as a finite float within ``[low, high]`` (``low_open``/``high_open`` exclude the ends).
@@ -33,21 +51,21 @@ def check_real(name: str, value, *, low=None, high=None, low_open: bool = False,
     NumPy scalars are accepted; ``bool``, strings and tensors are refused (``TypeError``).
     """
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
+        raise TypeError(f"{name} must be a real number, got {_shown(value)}")
     v = float(value)
     if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {value!r}")
+        raise ValueError(f"{name} must be finite, got {_shown(value)}")
     if low is not None and (v <= low if low_open else v < low):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value!r}")
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {_shown(value)}")
     if high is not None and (v >= high if high_open else v > high):
-        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value!r}")
+        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {_shown(value)}")
     return v
 
 
 def check_int(name: str, value, minimum: int | None = None, maximum: int | None = None) -> int:
     """``value`` as an int (NumPy integers accepted, ``bool`` and floats refused) in ``[minimum, maximum]``."""
     if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
+        raise TypeError(f"{name} must be an integer, got {_shown(value)}")
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     if maximum is not None and value > maximum:
@@ -59,16 +77,16 @@ def check_bool(name: str, value) -> bool:
     """A flag must be ``True`` or ``False`` (NumPy bools accepted): the string ``"False"`` is not a flag."""
     if isinstance(value, bool) or type(value).__name__ == "bool_":
         return bool(value)
-    raise TypeError(f"{name} must be True or False, got {value!r}")
+    raise TypeError(f"{name} must be True or False, got {_shown(value)}")
 
 
 def check_choice(name: str, value, allowed):
     """``value`` if it is one of ``allowed``; ``TypeError`` if its type matches none of them, else ``ValueError``."""
     allowed = tuple(allowed)
     if not any(type(value) is type(a) or (isinstance(value, str) and isinstance(a, str)) for a in allowed):
-        raise TypeError(f"{name} must be one of {allowed}, got {value!r} ({type(value).__name__})")
+        raise TypeError(f"{name} must be one of {allowed}, got {_shown(value)} ({type(value).__name__})")
     if value not in allowed:
-        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+        raise ValueError(f"{name} must be one of {allowed}, got {_shown(value)}")
     return value
 
 
@@ -253,7 +271,7 @@ def check_spike_times(name: str, value, *, allow_empty: bool = True):
     try:
         times = np.asarray(value, dtype=float)
     except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be a sequence of spike times in seconds, got {value!r}") from err
+        raise TypeError(f"{name} must be a sequence of spike times in seconds, got {_shown(value)}") from err
     if times.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional (one time per spike), got shape {times.shape}")
     if times.size == 0 and not allow_empty:
@@ -262,7 +280,7 @@ def check_spike_times(name: str, value, *, allow_empty: bool = True):
         raise ValueError(f"{name} contains NaN or infinity; spike times must be finite numbers (s)")
     if times.size > 1 and np.any(np.diff(times) < 0):
         i = int(np.argmax(np.diff(times) < 0))
-        raise ValueError(f"{name} must be sorted in time, but {times[i + 1]!r} s follows {times[i]!r} s "
+        raise ValueError(f"{name} must be sorted in time, but {_shown(times[i + 1])} s follows {_shown(times[i])} s "
                          f"(sort it with numpy.sort)")
     return times
 
@@ -277,7 +295,7 @@ def check_array(name: str, value, *, ndim: int | None = None, allow_empty: bool 
     import numpy as np
 
     if isinstance(value, (str, bytes, bool)) or value is None:
-        raise TypeError(f"{name} must be a number or an array of numbers, got {value!r}")
+        raise TypeError(f"{name} must be a number or an array of numbers, got {_shown(value)}")
     if hasattr(value, "detach"):
         if value.device.type == "meta":
             raise ValueError(f"{name} is on the 'meta' device, which holds no data; use a CPU or CUDA tensor")

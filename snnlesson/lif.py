@@ -99,7 +99,7 @@ def _check_step(v, current, dt, params):
     _check_params(params)
     dt = _check_current_array(dt, "dt")
     if np.any(dt < 0):
-        raise ValueError(f"dt must be >= 0 s (a time step or times since the start), got a minimum of {dt.min()!r}")
+        raise ValueError(f"dt must be >= 0 s (a time step or times since the start), got a minimum of {float(dt.min()):.6g}")
     return _check_current_array(v, "v"), _check_current_array(current), dt
 
 

@@ -149,7 +149,7 @@ def apply_change(weights, potentiation, depression, params: STDPParams):
     depression = check_array("depression", depression)
     for name, value in (("potentiation", potentiation), ("depression", depression)):
         if np.any(value < 0):
-            raise ValueError(f"{name} must be >= 0 (the rule gives the sign), got a minimum of {value.min()!r}")
+            raise ValueError(f"{name} must be >= 0 (the rule gives the sign), got a minimum of {float(value.min()):.6g}")
     try:
         np.broadcast_shapes(weights.shape, potentiation.shape, depression.shape)
     except ValueError:

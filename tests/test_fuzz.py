@@ -35,7 +35,8 @@ How it works
 * **Outcomes**: a return is fine (for a function, unless it returns NaN where
   the good call did not: "silent-nan"); ``TypeError``/``ValueError`` naming the
   parameter is fine; anything else is a finding: "unnamed" (the message does not
-  name the parameter), "exception" (another type), "memory", "hang", "crash".
+  name the parameter), "unreadable" (it shows an internal repr such as
+  ``np.float64(-1.0)`` or ``tensor(3.)``), "exception" (another type), "memory", "hang", "crash".
 
 Modes
 -----
@@ -65,6 +66,7 @@ import math
 import multiprocessing
 import os
 import pkgutil
+import re
 import sys
 import tempfile
 import time
@@ -86,6 +88,9 @@ WORKERS = int(os.environ.get("SNNLESSON_FUZZ_WORKERS", str(min(2, os.cpu_count()
 GOOD_CALL_MAX_S = 20.0            # a good call slower than this needs smaller GOOD arguments
 MEMORY_LIMIT = 1536 * 1024 ** 2   # address space a worker may add to its footprint after import
 SIZE_BUDGET = 256 * 1024 ** 2     # SNNLESSON_MAX_BYTES inside the workers
+# A message for students shows values as they would type them: "-0.001", not NumPy 2's or
+# torch's reprs ("np.float64(-0.001)", "tensor(3.)"), which name internal types.
+INTERNAL_REPR = re.compile(r"\bnp\.(?:float|int|uint|bool|complex|str)\w*\(|\btensor\(|\barray\(")
 
 # --------------------------------------------------------------------------- the good calls (data)
 
@@ -989,6 +994,8 @@ def _worker_main(conn, tmpdir: str) -> None:  # pragma: no cover (runs in the wo
             except (TypeError, ValueError) as err:
                 if name not in str(err):
                     outcome = {"status": "unnamed", "detail": f"{type(err).__name__}: {str(err)[:300]}"}
+                elif INTERNAL_REPR.search(str(err)):
+                    outcome = {"status": "unreadable", "detail": f"{type(err).__name__}: {str(err)[:300]}"}
             except MemoryError as err:
                 outcome = {"status": "memory", "detail": f"MemoryError: {str(err)[:200]}"}
             except BaseException as err:  # noqa: BLE001 (every other exception is a finding)
@@ -1150,7 +1157,7 @@ def _report(rows: dict) -> str:
            "| module | targets | calls | findings | targets with findings |", "|---|---|---|---|---|"]
     for module, s in sorted(by_module.items()):
         out.append(f"| {module} | {s['targets']} | {s['cases']} | {s['findings']} | {s['targets_failing']} |")
-    out += ["", "Statuses: unnamed = TypeError/ValueError whose message does not name the parameter; "
+    out += ["", "Statuses: unnamed = TypeError/ValueError whose message does not name the parameter; unreadable = it shows a NumPy or torch repr such as np.float64(...); "
             "exception = another exception type; silent-nan = returned NaN without an error; "
             "memory = ran out of the worker's memory limit; hang = no answer within the time limit; "
             "crash = the worker died; good-call/plan = the harness has no working good call "
@@ -1219,6 +1226,9 @@ def _sample(x: float = 1.0, *, flaw: str = "none"):
         raise ValueError(f"x must be >= 0, got {x}")
     if flaw == "unnamed":
         raise ValueError("bad value")
+    if flaw == "unreadable":
+        import numpy as np
+        raise ValueError(f"x must be >= 0, got {np.float64(x)!r}")  # "np.float64(-1.0)" under NumPy 2
     if flaw == "exception":
         raise KeyError("boom")
     if flaw == "nan":
@@ -1232,7 +1242,7 @@ def _sample(x: float = 1.0, *, flaw: str = "none"):
     return x
 
 
-for _flaw in ("named", "unnamed", "exception", "nan", "memory", "hang"):
+for _flaw in ("named", "unnamed", "unreadable", "exception", "nan", "memory", "hang"):
     GOOD[f"{__name__}:_sample_{_flaw}"] = {"x": "1.0"}
     globals()[f"_sample_{_flaw}"] = (lambda flaw: lambda x=1.0: _sample(x, flaw=flaw))(_flaw)
 
@@ -1241,10 +1251,13 @@ def test_the_harness_tells_each_kind_of_failure_apart(pool):
     """Independent reference: functions built to fail in one known way each (``_sample``)."""
     expected = {"named": "ok", "unnamed": "unnamed", "exception": "exception", "nan": "silent-nan",
                 "memory": "memory", "hang": "hang"}
+    if INTERNAL_REPR.search(repr(__import__("numpy").float64(-1.0))):  # NumPy 2; NumPy 1 prints plain "-1.0"
+        expected["unreadable"] = "unreadable"
     pool.timeout, previous = 3.0, pool.timeout
     try:
         outcomes = pool.run_many([(f"{__name__}:_sample_{flaw}", "x", "negative_float", -1.0) for flaw in expected])
     finally:
         pool.timeout = previous
     assert {flaw: o["status"] for flaw, o in zip(expected, outcomes)} == expected
-    assert "KeyError" in outcomes[2]["detail"] and "bad value" in outcomes[1]["detail"]
+    details = {flaw: o["detail"] for flaw, o in zip(expected, outcomes)}
+    assert "KeyError" in details["exception"] and "bad value" in details["unnamed"]
