@@ -85,3 +85,48 @@ def test_is_stub():
     assert checks.is_stub(...) and checks.is_stub(None) and checks.is_stub((1.0, ...))
     assert not checks.is_stub(0) and not checks.is_stub(np.zeros(3)) and not checks.is_stub(torch.zeros(2))
     assert not checks.is_stub(stub_function)  # a function is judged by what it returns
+
+
+# Right answers a student computes in float32, torch's default dtype, are right to about 6e-8;
+# the textbook formulas are written here again, in torch.
+RIGHT_IN_FLOAT32 = {
+    "decay factor": lambda: checks.check_decay_factor(torch.exp(torch.tensor(-2e-3 / 0.05)), tau_m=0.05, dt=2e-3),
+    "euler step": lambda: checks.check_euler_step(
+        lambda v, i, dt, tau, e, r: (torch.as_tensor(v, dtype=torch.float32)
+                                     + dt / tau * (e - torch.as_tensor(v, dtype=torch.float32)
+                                                   + r * torch.as_tensor(i, dtype=torch.float32)))),
+}
+
+
+@pytest.mark.parametrize("name", RIGHT_IN_FLOAT32)
+def test_a_right_answer_in_float32_is_correct(name):
+    result = RIGHT_IN_FLOAT32[name]()
+    assert result, result.message
+
+
+def test_a_near_miss_is_shown_with_digits_that_differ():
+    # 1e-5 off: six significant digits would print the same number twice
+    result = checks.check_decay_factor(math.exp(-2e-3 / 0.05) + 1e-5, tau_m=0.05, dt=2e-3)
+    assert not result
+    got, expected = result.message.split("you gave ")[1].split(". ")[0].split(", expected ")
+    assert got != expected and float(got) == pytest.approx(math.exp(-0.04) + 1e-5, abs=1e-6)
+    problem = checks.compare_arrays("x", 0.2650001, 0.265, rtol=1e-9, atol=0.0)
+    assert "got 0.2650001, expected 0.265" in problem.message
+
+
+@pytest.mark.parametrize("answer, hint", [
+    (int(_spikes()[1:4].sum()), "check the slice"),         # the wrong steps: 1 to 3 instead of 0 to 2
+    (int(_spikes()[1:3].sum()), "fewer: check the slice"),   # steps 1 and 2 only
+    (int(_spikes().sum()), "more: check the slice"),         # every step
+    (int(_spikes()[0].sum()), "one time step"),
+])
+def test_spike_count_hints_name_the_slicing_mistake(answer, hint):
+    result = checks.check_spike_count(answer, _spikes()[:3])
+    assert not result and hint in result.message, result.message
+    assert "the 3 time steps asked for hold" in result.message
+
+
+def test_dvs_count_in_log10_is_told_to_use_ln():
+    log10_answer = math.floor((math.log10(1.1) - math.log10(0.1)) / 0.2)  # 5, as |1 - 0| / 0.2 happens to be
+    result = checks.check_dvs_event_count(log10_answer, 0.0, 1.0, 0.2, 0.1)
+    assert not result and "natural logarithm" in result.message

@@ -165,3 +165,13 @@ def test_traces_figure_pads_time_so_a_spike_at_the_start_clears_the_spine():
     fig, _ = lesson.traces_figure([0.008, 0.3], [0.002, 0.31], STDPParams(bound_rule="none"))
     assert fig.axes[2].get_xlim()[0] < 0.0
     plt.close(fig)
+
+
+def test_checker_accepts_the_right_window_computed_in_float32():
+    # torch's default dtype: right to about 6e-8, which a 1e-9 tolerance used to call wrong
+    assert lesson.check_stdp_window(lambda *a: good(*a).astype(np.float32))
+    assert lesson.check_stdp_window(lambda *a: torch.as_tensor(good(*a), dtype=torch.float32))
+    near_miss = lesson.check_stdp_window(lambda *a: good(*a) * (1 + 1e-5))
+    assert not near_miss and "you return" in near_miss.message
+    shown = near_miss.message.split("you return ")[1].split(" (for")[0]
+    assert shown.split(", expected ")[0] != shown.split(", expected ")[1]   # digits that differ

@@ -205,3 +205,11 @@ def test_legends_stay_off_the_spike_and_target_lines(snapshots):
     assert _legend_outside(fig, fig.axes[0])
     assert "targets 10 and 16 ms" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     plt.close(fig)
+
+
+def test_checker_accepts_the_right_derivative_computed_in_float32():
+    # torch's default dtype: right to about 6e-8, which a 1e-9 tolerance used to call wrong
+    assert lesson.check_kernel_derivative(lambda s, t: right(s, t).astype(np.float32))
+    assert lesson.check_kernel_derivative(lambda s, t: torch.as_tensor(right(s, t), dtype=torch.float32))
+    near_miss = lesson.check_kernel_derivative(lambda s, t: right(s, t) * (1 + 1e-5))
+    assert not near_miss and "you return" in near_miss.message
