@@ -175,3 +175,18 @@ def test_checker_accepts_the_right_window_computed_in_float32():
     assert not near_miss and "you return" in near_miss.message
     shown = near_miss.message.split("you return ")[1].split(" (for")[0]
     assert shown.split(", expected ")[0] != shown.split(", expected ")[1]   # digits that differ
+
+
+def test_competition_rates_of_every_run_stay_readable_on_the_fixed_rate_axis(small_runs):
+    # a runaway run (hundreds of Hz) fixed a linear axis so high that a 20 Hz curve lay flat on the floor
+    ex = lesson.competition_explorer(small_runs, time=4.0)
+    ax_r = ex.fig.axes[1]
+    rate_line = ax_r.lines[0]
+    for rate in ex.controls["rate"].options:
+        for ratio in ex.controls["ratio"].options:
+            ex.controls["rate"].value, ex.controls["ratio"].value = rate, ratio
+            t, r = map(np.asarray, rate_line.get_data())
+            _, y_top = ax_r.transAxes.inverted().transform(ax_r.transData.transform((t[0], r.max())))
+            assert r.max() <= 1.0 or y_top > 0.3, (rate, ratio, r.max(), y_top)  # the curve's peak, in axes height
+            assert y_top <= 1.0
+    plt.close(ex.fig)

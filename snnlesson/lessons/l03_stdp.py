@@ -16,15 +16,15 @@
 
 from __future__ import annotations
 
-import numpy as np
 import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
 
 from snnlesson import stdp_competition as comp
 from snnlesson import stdp_pattern as pat
-from matplotlib.axes import Axes
-
 from snnlesson._validate import check_array, check_int, check_real, check_size, check_spike_times
 from snnlesson.checks import (CheckResult, _answer_array, _apart, call_answer, failed, is_stub,
                              not_attempted, passed)
@@ -420,9 +420,13 @@ def competition_explorer(runs: dict, time: float | None = None) -> Explorer:
     (rate_line,) = ax_r.plot([], [], color="tab:purple", label="output rate")
     now = ax_r.axvline(time, color="gray", ls="--", lw=1, label="chosen time")
     ax_r.set_xlim(-0.02 * t_stop, 1.02 * t_stop)  # padded: the time marker at 0 or t_stop clears the spines
-    ax_r.set_ylim(0, 1.1 * top)
+    # Rates run from a few Hz (strong depression) to hundreds (runaway at A-/A+ = 1): a log scale
+    # (linear below 1 Hz, so a silent bin still shows as 0) keeps every run readable on one fixed axis.
+    ax_r.set_yscale("symlog", linthresh=1.0)
+    ax_r.set_ylim(0, 1.5 * max(top, 1.0))
+    ax_r.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))  # 1, 10, 100 rather than 10^0 ...
     ax_r.set_xlabel("time (s)")
-    ax_r.set_ylabel("output rate (Hz, 2 s bins)")
+    ax_r.set_ylabel("output rate (Hz, 2 s bins; log scale)")
     ax_r.legend(fontsize=7, loc="upper right")
     ax_r.set_title(" ", fontsize=10)
     fig.tight_layout()
