@@ -47,6 +47,17 @@ def test_time_vs_weight_shows_the_jump_and_the_silence():
     assert r["time"][1] - r["time"][2] > 0.008          # crossing the tangent point jumps by ~9 ms
 
 
+def test_time_vs_weight_panels_share_one_weight_axis():
+    # the text reads the three panels together at w = 1: their x-ranges must be identical
+    fig = lesson.time_vs_weight_figure()
+    limits = [ax.get_xlim() for ax in fig.axes]
+    plt.close(fig)
+    assert len(limits) == 3
+    for lim in limits[1:]:
+        np.testing.assert_allclose(lim, limits[0], rtol=0, atol=1e-12)
+    assert limits[0][0] < 1.0 < limits[0][1]
+
+
 def test_every_figure_has_titles_and_labelled_axes(snapshots):
     _labelled(lesson.kernel_figure())
     _labelled(lesson.time_vs_weight_figure())
@@ -204,6 +215,12 @@ def test_legends_stay_off_the_spike_and_target_lines(snapshots):
     fig = lesson.xor_training_figure(history, network=0)
     assert _legend_outside(fig, fig.axes[0])
     assert "targets 10 and 16 ms" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    plt.close(fig)
+    # the convergence curves end anywhere from 0 to 1: its legend belongs outside too, and two
+    # methods that converge alike (identical curves) must still both be visible (different dashes)
+    fig = lesson.convergence_figure({"a": {"online": history, "online again": history}}, epochs=5)
+    assert _legend_outside(fig, fig.axes[0])
+    assert len({line.get_linestyle() for line in fig.axes[0].get_lines()}) == 2
     plt.close(fig)
 
 

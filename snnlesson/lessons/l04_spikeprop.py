@@ -134,8 +134,9 @@ def time_vs_weight_figure(params: sp.SRMParams | None = None):
     axes[2].plot(scales[~first], r["dt_dw"][~first] * MS, color="tab:orange")
     axes[2].set(title="SpikeProp's dt/dw", xlabel="weight w", ylabel="dt/dw (ms per unit weight)",
                 ylim=(-20, 1))
-    for ax in axes:
+    for ax in axes:   # one weight axis for all three panels: read them together at the dotted w = 1
         ax.axvline(1.0, color="gray", ls=":", lw=1)
+        ax.set_xlim(scales[0], scales[-1])
     fig.tight_layout()
     return fig
 
@@ -221,17 +222,21 @@ def convergence_figure(panels: dict, epochs: int = 1000):
         raise TypeError("panels must be a non-empty dict {title: {method name: History}}, got "
                         f"{type(panels).__name__}")
     epochs = check_int("epochs", epochs, minimum=1, maximum=100_000)
-    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 3.6), squeeze=False)
+    n_curves = max(len(h) for h in panels.values())
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 3.2 + 0.25 * n_curves), squeeze=False)
+    styles = ["-", "--", "-.", ":"]   # methods that converge alike draw the same curve: keep each one visible
     for ax, (title, histories) in zip(axes[0], panels.items()):
-        for name, h in histories.items():
+        for k, (name, h) in enumerate(histories.items()):
             reached = np.sort(h.epochs_to_converge[h.converged])
             grid = np.arange(epochs + 1)
             fraction = np.searchsorted(reached, grid, side="right") / len(h.epochs_to_converge)
             median = f", median {np.median(reached):.0f} epochs" if len(reached) else ""
-            ax.plot(grid, fraction, label=f"{name}: {h.converged.mean():.0%} converged{median}")
+            ax.plot(grid, fraction, ls=styles[k % len(styles)], lw=1.8,
+                    label=f"{name}: {h.converged.mean():.0%} converged{median}")
         ax.set(title=title, xlabel="epoch", ylabel="fraction of networks converged", ylim=(0, 1.05),
                xlim=(0, epochs))
-        ax.legend(fontsize=8, loc="lower right")
+        # below the axes: inside, the legend would hide the curves that end low
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.3))
     fig.suptitle("XOR: networks with ½ Σ (t − t_d)² < 1 ms²", fontsize=11)
     fig.tight_layout()
     return fig
