@@ -207,3 +207,27 @@ def test_per_class_figure_and_hidden_rasters():
     assert "3 hidden spikes" in ax_a.get_title() and "150 hidden spikes" in ax_b.get_title()
     assert "(steps)" in ax_a.get_xlabel()
     plt.close("all")
+
+
+def test_network_explorer_membrane_axis_clips_no_digit_of_the_batch(small_network):
+    # a 99.9 % quantile of the batch's membranes once set the axis, and the winning trace of the lesson's
+    # default digit left the top of the plot; here 100 dim digits and one all-white digit 0 whose
+    # membranes stand out (the old axis clipped it and one more)
+    model, _, _ = small_network
+    with torch.no_grad():
+        model.fc2.weight.mul_(10.0)  # output membranes well beyond the highest threshold (3)
+    gen = torch.Generator().manual_seed(0)
+    images, labels = 0.3 * torch.rand(100, 1, 28, 28, generator=gen), torch.randint(0, 10, (100,), generator=gen)
+    images[0] = 1.0
+    ex = network_explorer(model, images, labels)
+    ax_mem = ex.fig.axes[1]
+    low, high = ax_mem.get_ylim()
+    reference = model(images).mem_out.detach()  # the model itself, at its own beta and threshold
+    assert float(reference.max()) > 3.0
+    for index in range(len(labels)):
+        ex.controls["index"].value = index
+        shown = np.stack([line.get_ydata() for line in ax_mem.lines[:10]])
+        np.testing.assert_allclose(shown.T, reference[:, index], rtol=1e-4, atol=1e-4)
+        assert low <= shown.min() and shown.max() <= high, f"digit {index} leaves the membrane axis"
+    assert ax_mem.get_ylim() == (low, high)
+    plt.close(ex.fig)

@@ -92,6 +92,19 @@ def _legend_outside(fig, ax) -> bool:
     return box.y1 <= area.y0 or box.y0 >= area.y1 or box.x1 <= area.x0 or box.x0 >= area.x1
 
 
+def _tick_labels_overlap(fig, axis) -> bool:
+    """Two neighbouring tick labels of ``axis`` (those inside the view, as drawn) overlap on the canvas."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    low, high = sorted(axis.get_view_interval())
+    shown = [label for label, loc in zip(axis.get_ticklabels(), axis.get_majorticklocs())
+             if low <= loc <= high and label.get_text()]
+    assert len(shown) >= 2
+    along = (lambda box: box.x0) if axis.axis_name == "x" else (lambda box: box.y0)
+    boxes = sorted((label.get_window_extent(renderer) for label in shown), key=along)
+    return any(a.overlaps(b) for a, b in zip(boxes, boxes[1:]))
+
+
 def test_weight_figures_before_and_after(active_model):
     before = rsnn.build("rsnn", input_size=TASK.input_size, seed=0)
     fig = l06.weight_heatmaps(before, active_model)
@@ -104,6 +117,9 @@ def test_weight_figures_before_and_after(active_model):
     v2 = [ax for ax in fig.axes if ax.images][3]                               # 10 x 10: few ticks, all whole
     assert all(float(t).is_integer() for t in v2.get_xticks())
     assert [ax.get_xlabel() for ax in fig.axes if ax.images][:2] == ["from pixel (index)", "from neuron (index)"]
+    for ax in (ax for ax in fig.axes if ax.images):  # fc1's labels once ran together ("120160200240")
+        assert not _tick_labels_overlap(fig, ax.xaxis), ax.get_title()
+        assert not _tick_labels_overlap(fig, ax.yaxis), ax.get_title()
     plt.close(fig)
     fig = l06.weight_histograms(before, active_model)
     assert len(fig.axes) == 8 and all(ax.get_xlabel() and ax.get_ylabel() == "count" for ax in fig.axes)

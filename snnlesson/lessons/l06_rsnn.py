@@ -378,8 +378,9 @@ def weight_heatmaps(before: rsnn.SequenceModel, after: rsnn.SequenceModel):
             ax.set_title(f"{name}\n{when} training", fontsize=9)
             ax.set_xlabel("from pixel (index)" if name.startswith("fc1") else "from neuron (index)", fontsize=8)
             ax.set_ylabel("to neuron (index)", fontsize=8)
-            for axis in (ax.xaxis, ax.yaxis):  # neuron indices are whole numbers (no tick at 2.5)
-                axis.set_major_locator(MaxNLocator(integer=True))
+            # neuron indices are whole numbers (no tick at 2.5); few x ticks, so that "120" and "160" stay apart
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         fig.colorbar(image, ax=axes[:, col], shrink=0.7, label="weight (dimensionless)")
     fig.suptitle("Weights before and after training (same colour scale per column)")
     return fig
