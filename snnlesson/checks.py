@@ -370,15 +370,17 @@ def check_dvs_event_count(answer, intensity_before: float = 0.0, intensity_after
     if problem is not None:
         return problem
     polarity = "ON" if intensity_after > intensity_before else "OFF"
+    linear = int(abs(intensity_after - intensity_before) / threshold)  # two likely mistakes: no log, log10
+    in_log10 = int(abs(np.log10(intensity_after + eps) - np.log10(intensity_before + eps)) / threshold)
     if got == expected:
         return passed(f"{expected} {polarity} events: ln({intensity_after:g} + {eps:g}) - ln({intensity_before:g} "
                       f"+ {eps:g}) spans {expected} whole thresholds of {threshold:g}.")
     if got == round(log_change / threshold) or got == int(np.ceil(log_change / threshold)):
         hint = " Only whole thresholds fire: round DOWN; the remainder is kept for the next change."
-    elif got == int(abs(np.log10(intensity_after + eps) - np.log10(intensity_before + eps)) / threshold):
-        hint = " Use the natural logarithm, ln (math.log or np.log), not log10."
-    elif got == int(abs(intensity_after - intensity_before) / threshold):
-        hint = " A DVS pixel compares LOG intensities, ln(I + eps), not intensities."
+    elif got in (linear, in_log10):
+        # both mistakes can give the same count (5 for the defaults): then both hints are given
+        hint = ((" A DVS pixel compares LOG intensities, ln(I + eps), not intensities." if got == linear else "")
+                + (" Use the natural logarithm, ln (math.log or np.log), not log10." if got == in_log10 else ""))
     else:
         hint = " Count how many thresholds fit into |ln(I_after + eps) - ln(I_before + eps)|."
     return failed(f"you said {got}, the pixel emits {expected} events.{hint}")
