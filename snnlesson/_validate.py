@@ -26,13 +26,18 @@ __all__ = ["check_real", "check_int", "check_bool", "check_choice", "check_seed"
 _DEFAULT_MAX_BYTES = 2 * 1024 ** 3
 
 
+def _is_bool(value) -> bool:
+    """``True``/``False`` or a NumPy bool (checked by name, so that this module needs no NumPy)."""
+    return isinstance(value, bool) or type(value).__name__ == "bool_"
+
+
 def _shown(value) -> str:
     """A value as an error message shows it: as the student would type it, never an internal repr.
 
     NumPy 2 writes a scalar as ``np.float64(-0.001)`` and torch a tensor as ``tensor([...])``;
     numbers are shown plainly (``-0.001``, ``nan``), arrays and tensors by shape and dtype.
     """
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    if _is_bool(value):
         return str(bool(value))
     if isinstance(value, Integral):
         return str(int(value))
@@ -75,7 +80,7 @@ def check_int(name: str, value, minimum: int | None = None, maximum: int | None 
 
 def check_bool(name: str, value) -> bool:
     """A flag must be ``True`` or ``False`` (NumPy bools accepted): the string ``"False"`` is not a flag."""
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    if _is_bool(value):
         return bool(value)
     raise TypeError(f"{name} must be True or False, got {_shown(value)}")
 

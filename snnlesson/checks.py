@@ -25,6 +25,10 @@ __all__ = ["CheckResult", "passed", "failed", "not_attempted", "is_stub", "call_
            "check_spike_count", "check_rate_count_stats", "check_latency_encoder", "check_dvs_event_count",
            "check_euler_step", "check_decay_factor", "check_fast_sigmoid_derivative"]
 
+#: Relative tolerance for a reader's numbers: an answer computed in float32 (torch's default
+#: dtype) is right to about 6e-8, so a tighter tolerance would call right answers wrong.
+ANSWER_RTOL = 1e-6
+
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -186,7 +190,14 @@ def _apart(got: float, expected: float) -> tuple[str, str]:
     return a, b
 
 
-def compare_arrays(name: str, got, expected, *, rtol: float = 1e-6, atol: float = 1e-9,
+def _close(got: np.ndarray, expected: np.ndarray, scale: np.ndarray | None = None) -> bool:
+    """Whether a reader's array equals ``expected`` within :data:`ANSWER_RTOL`, relative to each value,
+    or, near 0, to the largest value of ``scale`` (default ``expected``)."""
+    atol = ANSWER_RTOL * float(np.abs(expected if scale is None else scale).max(initial=0.0))
+    return bool(np.allclose(got, expected, rtol=ANSWER_RTOL, atol=atol))
+
+
+def compare_arrays(name: str, got, expected, *, rtol: float = ANSWER_RTOL, atol: float = 1e-9,
                    case: str = "") -> CheckResult | None:
     """``None`` when ``got`` matches ``expected``; otherwise a failed result describing the difference.
 
@@ -428,12 +439,11 @@ def check_euler_step(euler_step) -> CheckResult:
             return failed(f"euler_step raised {type(error).__name__}: {error} for {case}.")
         if is_stub(got):
             return _stub_function("euler_step")
-        # rtol 1e-6: an answer computed in float32 (torch's default) is right to about 6e-8
-        problem = compare_arrays("the new potential", got, expected, rtol=1e-6, atol=1e-12, case=case)
+        problem = compare_arrays("the new potential", got, expected, rtol=ANSWER_RTOL, atol=1e-12, case=case)
         if problem is not None:
             for mistake, hint in mistakes:
                 if compare_arrays("", got, mistake(v, current, dt, tau_m, v_rest, resistance),
-                                  rtol=1e-6, atol=1e-12) is None:
+                                  rtol=ANSWER_RTOL, atol=1e-12) is None:
                     return failed(f"{problem.message} Hint: {hint}")
             return problem
     return passed("V(t + dt) = V + dt/tau_m * (-(V - v_rest) + R I) on every case.")
@@ -449,7 +459,7 @@ def check_decay_factor(answer, tau_m: float = 0.02, dt: float = 1e-3) -> CheckRe
     got, problem = _answer_number(answer, "the decay factor")
     if problem is not None:
         return problem
-    if abs(got - expected) <= 1e-6 * expected:  # float32 (torch's default) is right to about 6e-8
+    if abs(got - expected) <= ANSWER_RTOL * expected:
         return passed(f"beta = exp(-dt/tau_m) = {expected:.6f}.")
     hints = [(1 - dt / tau_m, "that is 1 - dt/tau_m, forward Euler's factor: close, but the exact decay over "
                               "one step is exp(-dt/tau_m)."),
@@ -457,7 +467,7 @@ def check_decay_factor(answer, tau_m: float = 0.02, dt: float = 1e-3) -> CheckRe
              (float(np.exp(-tau_m / dt)), "dt and tau_m are swapped: beta = exp(-dt/tau_m)."),
              (float(np.exp(dt / tau_m)), "the exponent needs a minus sign: a leak shrinks V.")]
     for value, hint in hints:
-        if abs(got - value) <= 1e-6 * max(1.0, abs(value)):
+        if abs(got - value) <= ANSWER_RTOL * max(1.0, abs(value)):
             return failed(f"you gave {got:.6g}, expected {expected:.6f}: {hint}")
     shown_got, shown_expected = _apart(got, expected)
     return failed(f"you gave {shown_got}, expected {shown_expected}. Without input, V shrinks by the factor "

@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from snnlesson._validate import check_real, check_seed, check_size
+from snnlesson._validate import _shown, check_real, check_seed, check_size
 
 __all__ = ["LIFParams", "LIFResult", "simulate", "exact_step", "euler_step",
            "time_to_first_spike", "firing_rate", "rheobase", "simulated_firing_rate",
@@ -99,7 +99,7 @@ def _check_step(v, current, dt, params):
     _check_params(params)
     dt = _check_current_array(dt, "dt")
     if np.any(dt < 0):
-        raise ValueError(f"dt must be >= 0 s (a time step or times since the start), got a minimum of {float(dt.min()):.6g}")
+        raise ValueError(f"dt must be >= 0 s (a time step or times since the start), got a minimum of {_shown(dt.min())}")
     return _check_current_array(v, "v"), _check_current_array(current), dt
 
 

@@ -55,7 +55,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from snnlesson._validate import check_array, check_bool, check_choice, check_real, check_size, check_spike_times
+from snnlesson._validate import (_shown, check_array, check_bool, check_choice, check_real, check_size,
+                                 check_spike_times)
 
 __all__ = ["STDPParams", "window", "pair_sum", "apply_change", "online_stdp", "OnlineSTDPResult",
            "PAIRINGS", "BOUND_RULES", "bench"]
@@ -149,7 +150,7 @@ def apply_change(weights, potentiation, depression, params: STDPParams):
     depression = check_array("depression", depression)
     for name, value in (("potentiation", potentiation), ("depression", depression)):
         if np.any(value < 0):
-            raise ValueError(f"{name} must be >= 0 (the rule gives the sign), got a minimum of {float(value.min()):.6g}")
+            raise ValueError(f"{name} must be >= 0 (the rule gives the sign), got a minimum of {_shown(value.min())}")
     try:
         np.broadcast_shapes(weights.shape, potentiation.shape, depression.shape)
     except ValueError:

@@ -26,8 +26,8 @@ from matplotlib.ticker import FuncFormatter
 from snnlesson import stdp_competition as comp
 from snnlesson import stdp_pattern as pat
 from snnlesson._validate import check_array, check_int, check_real, check_size, check_spike_times
-from snnlesson.checks import (CheckResult, _answer_array, _apart, call_answer, failed, is_stub,
-                             not_attempted, passed)
+from snnlesson.checks import (CheckResult, _answer_array, _apart, _close, call_answer, failed,
+                             is_stub, not_attempted, passed)
 from snnlesson.explorer import Explorer, dropdown, register_explorer, slider
 from snnlesson.stdp import STDPParams, apply_change, online_stdp, pair_sum, window
 
@@ -495,9 +495,7 @@ def check_stdp_window(fn) -> CheckResult:
         if got.shape != expected.shape:
             return failed(f"your function returned shape {got.shape}; expected one value per delta_t, "
                           f"shape {expected.shape} (for {case}).")
-        # rtol 1e-6: an answer computed in float32 (torch's default) is right to about 6e-8
-        atol = 1e-6 * float(np.abs(expected).max())
-        if np.allclose(got, expected, rtol=1e-6, atol=atol):
+        if _close(got, expected):
             continue
         d = delta_t
         hints = [
@@ -516,7 +514,7 @@ def check_stdp_window(fn) -> CheckResult:
              "W(0) must be 0: a pre and a post spike at the same instant change nothing."),
         ]
         for wrong, hint in hints:
-            if np.allclose(got, wrong, rtol=1e-6, atol=atol):
+            if _close(got, wrong, scale=expected):
                 return failed(f"{hint} (for {case})")
         i = int(np.argmax(np.abs(got - expected)))
         shown_got, shown_expected = _apart(got[i], expected[i])

@@ -21,8 +21,8 @@ import numpy as np
 from snnlesson import spikeprop as sp
 from snnlesson._validate import check_int, check_real, check_seed, check_size
 from snnlesson import spikeprop_training as tr
-from snnlesson.checks import (CheckResult, _answer_array, _apart, call_answer, failed, is_stub,
-                             not_attempted, passed)
+from snnlesson.checks import (CheckResult, _answer_array, _apart, _close, call_answer, failed,
+                             is_stub, not_attempted, passed)
 from snnlesson.data import xor_spike_times
 from snnlesson.explorer import Explorer, dropdown, int_slider, register_explorer, slider
 
@@ -432,9 +432,7 @@ def check_kernel_derivative(fn) -> CheckResult:
         if got.shape != expected.shape:
             return failed(f"your function returned shape {got.shape}; expected one value per s, shape "
                           f"{expected.shape} (for {case}).")
-        # rtol 1e-6: an answer computed in float32 (torch's default) is right to about 6e-8
-        atol = 1e-6 * float(np.abs(expected).max())
-        if np.allclose(got, expected, rtol=1e-6, atol=atol):
+        if _close(got, expected):
             continue
         x = s / tau
         positive = s > 0
@@ -452,7 +450,7 @@ def check_kernel_derivative(fn) -> CheckResult:
                                                            "(1/τ) e^(1−s/τ) and −(s/τ²) e^(1−s/τ)."),
         ]
         for wrong, hint in hints:
-            if np.allclose(got, wrong, rtol=1e-6, atol=atol):
+            if _close(got, wrong, scale=expected):
                 return failed(f"{hint} (for {case})")
         i = int(np.argmax(np.abs(got - expected)))
         shown_got, shown_expected = _apart(got[i], expected[i])
