@@ -13,7 +13,10 @@ Sections below are per lesson.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import signal
+import threading
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -22,6 +25,7 @@ import numpy as np
 from snnlesson._validate import check_int, check_real
 
 __all__ = ["CheckResult", "passed", "failed", "not_attempted", "is_stub", "call_answer", "compare_arrays",
+           "diagnose", "answer_or_reference", "TIME_LIMIT_S",
            "check_spike_count", "check_rate_count_stats", "check_latency_encoder", "check_dvs_event_count",
            "check_euler_step", "check_decay_factor", "check_fast_sigmoid_derivative"]
 
@@ -78,14 +82,54 @@ def _stub_function(name: str) -> CheckResult:
                          "`return` the result.")
 
 
-def call_answer(fn, args: tuple, case: str, stub: CheckResult | None = None):
+#: Seconds a reader's function may run on one checker case before it is stopped (build exercises
+#: loop over time steps; a loop that never ends must not freeze the notebook).
+TIME_LIMIT_S = 10.0
+
+
+class AnswerTimeout(Exception):
+    """Raised inside the reader's function when it runs past its time limit."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """Interrupt the code inside after ``seconds`` (SIGALRM; main thread on Unix only, else no limit)."""
+    usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+              and seconds > 0)
+    if not usable:
+        yield
+        return
+
+    def _stop(signum, frame):
+        raise AnswerTimeout
+
+    previous = signal.signal(signal.SIGALRM, _stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def call_answer(fn, args: tuple, case: str, stub: CheckResult | None = None, *,
+                time_limit_s: float | None = None):
     """Run the reader's function on one case: ``(result, None)``, or ``(None, the result to report)``.
 
     An exception in the reader's code is reported with the case, never raised; a function
-    whose body is still ``...`` (it returns ``None``) gives ``stub`` ("not attempted yet").
+    whose body is still ``...`` (it returns ``None``) gives ``stub`` ("not attempted yet");
+    a function still running after ``time_limit_s`` seconds (default :data:`TIME_LIMIT_S`)
+    is stopped and reported.
     """
+    limit = TIME_LIMIT_S if time_limit_s is None else check_real("time_limit_s", time_limit_s, low=0.0,
+                                                                  low_open=True)
     try:
-        got = fn(*args)
+        with _time_limit(limit):
+            got = fn(*args)
+    except AnswerTimeout:
+        return None, failed(f"your function did not return within {limit:g} s (for {case}) and was stopped: "
+                            "look for a loop that never ends (a time index that is never increased, a "
+                            "`while` whose condition stays true).")
     except Exception as err:  # the reader's code failed: report it, do not raise
         return None, failed(f"your function raised {type(err).__name__}: {err} (for {case}).")
     if is_stub(got):
@@ -228,6 +272,49 @@ def compare_arrays(name: str, got, expected, *, rtol: float = ANSWER_RTOL, atol:
         return failed(f"{name}{where}: got {shown_got}, expected {shown_expected}"
                       + (f" (at index {tuple(int(j) for j in i)})" if exp_a.ndim else "") + ".")
     return None
+
+
+def diagnose(problem: CheckResult, got, mistakes, *, same=None) -> CheckResult:
+    """Walk a mistake catalogue: ``problem`` with the hint of the first mistake ``got`` matches.
+
+    ``mistakes`` is data: ``(what_the_mistake_gives, hint)`` pairs, where the first item is the
+    value a reader who made that mistake would have returned for this case (or a function of no
+    arguments computing it). ``same(got, value)`` says whether ``got`` matches it (default:
+    :func:`compare_arrays` finds no difference). Without a match, ``problem`` itself is returned.
+    """
+    if same is None:
+        def same(a, b):
+            return compare_arrays("", a, b) is None
+    for value, hint in mistakes:
+        if callable(value):
+            value = value()
+        try:
+            matched = same(got, value)
+        except Exception:  # a mistake that cannot be compared with this answer is not this answer
+            matched = False
+        if matched:
+            return failed(f"{problem.message} Hint: {hint}")
+    return problem
+
+
+def answer_or_reference(answer, reference, result: CheckResult, name: str):
+    """The reader's function when its checker said Correct!, otherwise the package's ``reference``.
+
+    Prints one line saying which, so that a lesson's next figure runs whether or not the
+    exercise is done (the student edition runs top to bottom with the stubs untouched).
+    """
+    if not isinstance(result, CheckResult):
+        raise TypeError(f"result must be the CheckResult a checker returned, got {type(result).__name__}")
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, got {name!r:.60}")
+    if not callable(reference):
+        raise TypeError(f"reference must be a function, got {type(reference).__name__}")
+    if result.ok and callable(answer):
+        print(f"Using your {name}.")
+        return answer
+    why = "is not written yet" if not result.attempted else "does not pass its check yet"
+    print(f"Your {name} {why}: the figures below use the package's instead.")
+    return reference
 
 
 # ----------------------------------------------------------------- lesson 00: start here
