@@ -243,6 +243,32 @@ def test_checker_accepts_the_formula_and_explains_mistakes():
         assert not result and hint in result.message, (hint, result.message)
 
 
+def test_checker_calls_a_tuple_answer_wrong_not_unattempted():
+    """A function returning ``(derivative, None)`` (as a backward pass would) was taken for the stub
+    ("Not attempted yet"); it is a wrong answer with its own message."""
+    result = checks.check_fast_sigmoid_derivative(lambda x, k: (1 / (1 + k * x.abs()) ** 2, None))
+    assert not result and result.attempted
+    assert repr(result).startswith("Not yet: ") and "one tensor shaped like x" in result.message
+
+
+def test_checker_tests_far_from_the_threshold():
+    """Answers wrong only for |x| > 2.5 used to pass (the checker's points stopped at |x| = 2); the
+    reference here is the formula 1/(1 + k|x|)^2 itself."""
+    def cut_off(x, k):
+        return torch.where(x.abs() < 2.5, 1 / (1 + k * x.abs()) ** 2, torch.zeros_like(x))
+
+    def clipped(x, k):
+        return 1 / (1 + k * x.abs().clamp(max=2.5)) ** 2
+
+    for wrong in (cut_off, clipped):
+        result = checks.check_fast_sigmoid_derivative(wrong)
+        assert not result and result.attempted and "|x| > 2.5" in result.message, result.message
+    # the right answer in float32 and in float64 is still Correct!
+    assert checks.check_fast_sigmoid_derivative(lambda x, k: (1 + k * x.double().abs()) ** -2)
+    stub = checks.check_fast_sigmoid_derivative(lambda x, k: None)
+    assert not stub and not stub.attempted and "`<lambda>` returns nothing yet" in stub.message
+
+
 def test_bench_reports_the_required_fields(monkeypatch):
     monkeypatch.setenv("SNNLESSON_MNIST_SOURCE", "offline")
     monkeypatch.setenv("SNNLESSON_BPTT_EPOCHS", "1")
