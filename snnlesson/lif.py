@@ -194,7 +194,9 @@ def simulate(params: LIFParams, t_stop: float, dt: float, *, current=None, input
         to the grid. ``"euler"`` is forward Euler on the grid: input spikes in (t_k, t_{k+1}]
         are added at t_{k+1}; at the first grid point t_{k+1} where V >= threshold the neuron
         resets, and the spike time is placed by linear interpolation of V between t_k and t_{k+1}
-        (without it the spike time would carry an extra rounding error of up to dt).
+        (without it the spike time would carry an extra rounding error of up to dt). After a reset at
+        t_{k+1}, every step that starts before t_{k+1} + t_ref is held at v_reset and the input spikes
+        arriving in it are dropped: ceil(t_ref / dt) steps, t_ref itself when it is a multiple of dt.
 
     Returns
     -------
@@ -284,7 +286,12 @@ def _simulate_exact(p: LIFParams, t, i_grid, in_times, in_weights):
 
 
 def _simulate_euler(p: LIFParams, t, i_grid, in_times, in_weights):
-    """Forward Euler on the grid: V_{k+1} = V_k + dt/tau_m (-(V_k - v_rest) + R I_k) + inputs."""
+    """Forward Euler on the grid: V_{k+1} = V_k + dt/tau_m (-(V_k - v_rest) + R I_k) + inputs.
+
+    A spike found at t_{k+1} resets V there; every step [t_j, t_{j+1}] whose start t_j lies in
+    [t_{k+1}, t_{k+1} + t_ref) is held at v_reset, and input spikes arriving in it are dropped:
+    ceil(t_ref / dt) held steps, so the held time is t_ref on the grid (rounded up to whole steps).
+    """
     dt = float(t[1] - t[0]) if len(t) > 1 else 0.0
     # total input weight arriving in (t_k, t_{k+1}] is added at step k+1 (spikes at 0 at step 0)
     bins = np.ceil(np.round(in_times / dt, 9)).astype(int) if dt > 0 else np.zeros(len(in_times), int)
@@ -298,7 +305,7 @@ def _simulate_euler(p: LIFParams, t, i_grid, in_times, in_weights):
         v, refractory_until = p.v_reset, p.refractory
     v_out = [v]
     for t_now, t_next, i_now, jump in zip(t[:-1].tolist(), t[1:].tolist(), i_grid.tolist(), jumps[1:].tolist()):
-        if t_next < refractory_until - eps:
+        if t_now < refractory_until - eps:  # the step STARTS inside the refractory period: held, inputs dropped
             v_next = p.v_reset
         else:
             v_next = euler_step(v, i_now, dt, p) + jump

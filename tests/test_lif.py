@@ -147,6 +147,50 @@ def test_euler_and_exact_agree_on_input_spike_counts():
     np.testing.assert_allclose(euler.spike_times, exact.spike_times, atol=2e-5)
 
 
+@pytest.mark.parametrize("dt, t_ref", [(1e-3, 5e-3), (1e-3, 2.5e-3), (5e-4, 3e-3), (1e-4, 1.23e-3),
+                                        (2e-3, 5e-3), (1e-3, 1e-3)])
+def test_euler_holds_the_neuron_for_t_ref_on_the_grid(dt, t_ref):
+    """The Euler neuron is held at v_reset for ceil(t_ref / dt) whole steps after each reset (t_ref itself
+    when it is a multiple of dt), as the exact simulator holds it for t_ref: the interspike interval is
+    the held steps plus the climb steps of the same neuron without refractory period. (Until 2026-12
+    the last refractory step already climbed: at R I = 5, t_ref = 5 ms, dt = 1 ms it was held 4 ms.)"""
+    held_steps = math.ceil(t_ref / dt - 1e-9)
+    params = lif.LIFParams(tau_m=TAU, threshold=1.0, v_reset=0.1, v_rest=0.0, refractory=t_ref)
+    result = lif.simulate(params, 0.2, dt, current=5.0, method="euler")
+    reset_at = np.flatnonzero(result.v == params.v_reset)
+    runs = np.split(reset_at, np.flatnonzero(np.diff(reset_at) > 1) + 1)
+    # each reset grid point, then held_steps held steps: held_steps + 1 grid points at v_reset in a row
+    assert len(runs) > 3 and all(len(run) == held_steps + 1 for run in runs[:-1]), [len(r) for r in runs]
+    assert result.v[runs[0][-1] + 1] > params.v_reset  # the first free step climbs
+    free = lif.simulate(lif.LIFParams(tau_m=TAU, threshold=1.0, v_reset=0.1), 0.2, dt, current=5.0,
+                        method="euler")
+    climb_steps = round(np.diff(free.spike_times).mean() / dt)
+    # from the second spike on every cycle starts at a reset grid point (the first one starts at rest)
+    np.testing.assert_allclose(np.diff(result.spike_times)[1:], (held_steps + climb_steps) * dt, rtol=1e-9)
+
+
+def test_euler_drops_inputs_in_held_steps_as_exact_drops_them_while_refractory():
+    """An input spike at 0 fires the neuron (weight 1.5 > threshold 1); t_ref = 5 ms. An input at 4.5 ms
+    arrives while refractory: the exact simulator ignores it and so must Euler (dt = 1 ms: it falls in the
+    held step [4, 5] ms). One at 5.5 ms arrives after the refractory period: both fire on it."""
+    params = lif.LIFParams(tau_m=TAU, threshold=1.0, refractory=0.005)
+    for late, fires in ((0.0045, False), (0.0055, True)):
+        counts = {method: lif.simulate(params, 0.02, 1e-3, input_spikes=[0.0, late], weights=1.5,
+                                       method=method).spike_times.size for method in ("exact", "euler")}
+        assert counts == {"exact": 1 + fires, "euler": 1 + fires}, (late, counts)
+
+
+def test_euler_rate_is_one_over_a_whole_number_of_steps():
+    """With t_ref = 5 ms and dt = 1 ms each Euler interval is 5 held steps plus the first step n at which
+    the Euler sequence V_n = R I (1 - (1 - dt/tau_m)^n) (from v_reset = 0) reaches the threshold 1:
+    f = 1 / ((5 + n) dt), computed here by hand, not by the simulator."""
+    params = lif.LIFParams(tau_m=TAU, threshold=1.0, refractory=0.005)
+    currents = np.array([1.5, 2.0, 3.0, 5.0])
+    n = np.ceil(np.log(1 - 1 / currents) / np.log(1 - 1e-3 / TAU))
+    rates = lif.simulated_firing_rate(params, currents, t_stop=1.0, dt=1e-3, method="euler")
+    np.testing.assert_allclose(rates, 1 / ((5 + n) * 1e-3), rtol=1e-9)
+
+
 # ---------------------------------------------------------------------- inputs
 
 
