@@ -42,7 +42,9 @@ Weights are kept in ``[w_min, w_max]`` by the ``bound_rule``:
 
 * ``"additive"``: add the change, then clip (hard bounds; Song, Miller & Abbott 2000);
 * ``"multiplicative"``: scale potentiation by :math:`(w_{max} - w)/(w_{max} - w_{min})` and
-  depression by :math:`(w - w_{min})/(w_{max} - w_{min})` (soft bounds; van Rossum, Bi & Turrigiano 2000);
+  depression by :math:`(w - w_{min})/(w_{max} - w_{min})`: soft bounds on both sides, the "multiplicative"
+  rule of Rubin, Lee & Sompolinsky (2001). (van Rossum, Bi & Turrigiano 2000 use a related rule:
+  potentiation additive, only depression proportional to w.)
 * ``"none"``: no bounds (for checking the online rule against :func:`pair_sum`).
 
 Everything here is NumPy, vectorised over synapses.

@@ -14,14 +14,16 @@ with all-to-all, additive STDP (:mod:`snnlesson.stdp`). Because A- is slightly l
 A+, uncorrelated input weakens a synapse; an input that happens to be strong makes the
 neuron fire soon after its own spikes and is strengthened further. The synapses compete:
 the final weights pile up at the two bounds (bimodal), and the output rate falls, whatever the
-input rate. With soft (multiplicative) bounds the competition is gone and the weights
-gather around one value instead (van Rossum, Bi & Turrigiano 2000).
+input rate. With soft bounds on both sides (``bound_rule="multiplicative"``, the multiplicative rule
+of Rubin, Lee & Sompolinsky 2001) the competition is gone and the weights gather around one value
+instead; van Rossum, Bi & Turrigiano (2000) found such a unimodal distribution with a related rule
+(additive potentiation, depression proportional to w).
 
 Defaults: the setup of Brian2's example ``examples/synapses/STDP.py`` (1000 inputs at 15 Hz,
 tau_m 10 ms, E_L -74 mV, threshold -54 mV, reset -60 mV, E_e 0 mV, tau_e 5 ms, g_max 0.01,
 A+ = 0.01 g_max, A- = 1.05 A+, tau+ = tau- = 20 ms, initial weights uniform in [0, g_max],
-dt 0.1 ms). Brian's example drives ``v`` with a fixed driving force ``E_e - v_reset``;
-here the drive is ``E_e - v`` as in Song et al.
+dt 0.1 ms). The synaptic drive is the conductance term ``g (E_e - v)`` of Song et al., as in
+Brian2's example (the older Brian 1 version linearised it to a fixed ``g (E_e - v_reset)``).
 
 **Events as events.** Per time step the neuron needs a few scalar operations; only about
 ``num_inputs * rate * dt`` = 1.5 input spikes arrive per step. The loop over steps is plain

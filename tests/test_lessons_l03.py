@@ -190,3 +190,60 @@ def test_competition_rates_of_every_run_stay_readable_on_the_fixed_rate_axis(sma
             assert r.max() <= 1.0 or y_top > 0.3, (rate, ratio, r.max(), y_top)  # the curve's peak, in axes height
             assert y_top <= 1.0
     plt.close(ex.fig)
+
+
+def test_checker_tries_delta_t_near_zero_on_both_sides():
+    """A window that is 0 within 3 ms of delta_t = 0 (right elsewhere) used to pass: the old checker's
+    delta_t jumped from -5 ms to +4 ms. Reference: snnlesson.stdp.window, W(+-1 ms) = A+-e^(-1/tau)."""
+    def flat_near_zero(d, ap, am, tp, tm):
+        return np.where(np.abs(np.asarray(d)) < 0.003, 0.0, good(d, ap, am, tp, tm))
+
+    def wrong_sign_just_before_zero(d, ap, am, tp, tm):  # potentiation leaks 3 ms into delta_t < 0
+        d = np.asarray(d, float)
+        return np.where((d < 0) & (d > -0.003), ap * np.exp(d / tp), good(d, ap, am, tp, tm))
+
+    for fn in (flat_near_zero, wrong_sign_just_before_zero):
+        result = lesson.check_stdp_window(fn)
+        assert not result and result.attempted and "you return" in result.message, result.message
+    near = lesson._WINDOW_DELTA_T[np.abs(lesson._WINDOW_DELTA_T) < 0.005]
+    assert (near < 0).sum() >= 2 and (near > 0).sum() >= 2 and 0.0 in near
+
+
+def test_checker_says_not_yet_for_a_missing_value_at_zero():
+    """A list with None at delta_t = 0 is an attempt with one value missing, not an untouched stub."""
+    def none_at_zero(delta_t, a_plus, a_minus, tau_plus, tau_minus):
+        return [a_plus * np.exp(-d / tau_plus) if d > 0 else -a_minus * np.exp(d / tau_minus) if d < 0 else None
+                for d in delta_t]
+
+    result = lesson.check_stdp_window(none_at_zero)
+    assert not result and result.attempted, result
+    assert repr(result).startswith("Not yet:") and "value at delta_t = 0 is missing" in result.message
+    assert "W(0) = 0" in result.message
+
+    def none_everywhere_negative(delta_t, a_plus, a_minus, tau_plus, tau_minus):
+        return [a_plus * np.exp(-d / tau_plus) if d > 0 else 0.0 if d == 0 else None for d in delta_t]
+
+    result = lesson.check_stdp_window(none_everywhere_negative)
+    assert not result and result.attempted and "every delta_t needs a number" in result.message
+    # a function that returns nothing at all is still "not attempted yet"
+    assert not lesson.check_stdp_window(lambda *a: None).attempted
+
+
+def test_checker_hints_swapped_amplitudes():
+    def swapped(d, ap, am, tp, tm):
+        return good(d, am, ap, tp, tm)
+
+    result = lesson.check_stdp_window(swapped)
+    assert not result and "a_plus and a_minus are swapped" in result.message, result.message
+
+
+def test_competition_explorer_legends_stay_off_every_curve(small_runs):
+    """The legends sit outside both panels, so no rate curve (the runaway A-/A+ = 1 run reaches the top right)
+    and no histogram bar can hide behind one, at any setting."""
+    ex = lesson.competition_explorer(small_runs, time=4.0)
+    ex.fig.canvas.draw()
+    for ax in ex.fig.axes:
+        legend_box, axes_box = ax.get_legend().get_window_extent(), ax.get_window_extent()
+        assert not legend_box.overlaps(axes_box), (legend_box, axes_box)
+        assert legend_box.y0 >= 0  # still on the figure
+    plt.close(ex.fig)

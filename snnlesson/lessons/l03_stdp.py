@@ -407,7 +407,7 @@ def competition_explorer(runs: dict, time: float | None = None) -> Explorer:
     curves = {key: rate_curve(r.spike_times, r.t_stop) for key, r in runs.items()}
     top = max(c[1].max(initial=0) for c in curves.values())
 
-    fig, (ax_h, ax_r) = plt.subplots(1, 2, figsize=(10.0, 3.4))
+    fig, (ax_h, ax_r) = plt.subplots(1, 2, figsize=(10.0, 3.9))
     counts0, _ = np.histogram(first.initial_weights / g_max, bins=bins)
     ax_h.stairs(counts0, bins, color="gray", ls=":", label="at t = 0 (uniform)")
     hist = ax_h.stairs(counts0, bins, color="tab:purple", lw=2, label="at the chosen time")
@@ -415,7 +415,9 @@ def competition_explorer(runs: dict, time: float | None = None) -> Explorer:
     ax_h.set_ylim(0, 0.5 * first.weights.size)
     ax_h.set_xlabel(r"weight $w / g_\mathrm{max}$")
     ax_h.set_ylabel("number of synapses")
-    ax_h.legend(fontsize=7, loc="upper center")
+    # legends below the axes, off the data: a curve or a bar may reach any corner of its panel
+    below = {"fontsize": 7, "loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "ncol": 2}
+    ax_h.legend(**below)
     ax_h.set_title(" ", fontsize=10)
     (rate_line,) = ax_r.plot([], [], color="tab:purple", label="output rate")
     now = ax_r.axvline(time, color="gray", ls="--", lw=1, label="chosen time")
@@ -427,7 +429,7 @@ def competition_explorer(runs: dict, time: float | None = None) -> Explorer:
     ax_r.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))  # 1, 10, 100 rather than 10^0 ...
     ax_r.set_xlabel("time (s)")
     ax_r.set_ylabel("output rate (Hz, 2 s bins; log scale)")
-    ax_r.legend(fontsize=7, loc="upper right")
+    ax_r.legend(**below)
     ax_r.set_title(" ", fontsize=10)
     fig.tight_layout()
 
@@ -467,6 +469,19 @@ def _demo_competition_explorer() -> Explorer:
 # ----------------------------------------------------------------------------------------- exercise
 
 
+class _Returned:
+    """The reader's return value, boxed so that ``call_answer`` does not take a list holding ``None``
+    (one missing value) for an untouched stub."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+#: The delta_t (s) the window checker tries: both sides, with several values within 5 ms of 0
+#: (a window wrong only near 0 must not pass), and 0 itself.
+_WINDOW_DELTA_T = np.array([-0.06, -0.02, -0.005, -0.002, -0.0004, 0.0, 0.0003, 0.001, 0.0025, 0.004, 0.015, 0.05])
+
+
 def check_stdp_window(fn) -> CheckResult:
     """Exercise: ``fn(delta_t, a_plus, a_minus, tau_plus, tau_minus)`` should return W(delta_t) for an
     array of delta_t = t_post - t_pre (s): a_plus exp(-delta_t/tau_plus) for delta_t > 0,
@@ -477,18 +492,28 @@ def check_stdp_window(fn) -> CheckResult:
     if not callable(fn):
         return failed(f"your answer should be a function of (delta_t, a_plus, a_minus, tau_plus, tau_minus), "
                       f"got {type(fn).__name__}.")
-    delta_t = np.array([-0.06, -0.02, -0.005, 0.0, 0.004, 0.015, 0.05])
+    delta_t = _WINDOW_DELTA_T
     cases = [(0.01, 0.0105, 0.02, 0.02), (0.03, 0.02, 0.0168, 0.0337), (0.5, 0.25, 0.01, 0.04)]
     for a_plus, a_minus, tau_plus, tau_minus in cases:
         case = (f"a_plus={a_plus}, a_minus={a_minus}, tau_plus={tau_plus}, tau_minus={tau_minus}, "
                 f"delta_t={delta_t.tolist()}")
         p = STDPParams(a_plus=a_plus, a_minus=a_minus, tau_plus=tau_plus, tau_minus=tau_minus)
         expected = window(delta_t, p)
-        got, problem = call_answer(fn, (delta_t.copy(), a_plus, a_minus, tau_plus, tau_minus), case, not_attempted(
-            f"`{getattr(fn, '__name__', 'your function')}` returns nothing yet: replace `...` "
-            "in its body with your code and `return` the array of weight changes."))
+        boxed, problem = call_answer(lambda *args: _Returned(fn(*args)),
+                                     (delta_t.copy(), a_plus, a_minus, tau_plus, tau_minus), case)
         if problem is not None:
             return problem
+        got = boxed.value
+        if got is None or got is Ellipsis:
+            return not_attempted(f"`{getattr(fn, '__name__', 'your function')}` returns nothing yet: replace `...` "
+                                 "in its body with your code and `return` the array of weight changes.")
+        if isinstance(got, (list, tuple)) and len(got) == delta_t.size and any(v is None for v in got):
+            missing = [float(d) for d, v in zip(delta_t, got) if v is None]
+            at_zero = missing == [0.0]
+            return failed(f"your function returned None at delta_t = {', '.join(f'{m:g}' for m in missing)} s: "
+                          + ("the value at delta_t = 0 is missing. W(0) = 0: a pre and a post spike at the same "
+                             "instant change nothing, so return 0.0 there." if at_zero else
+                             "every delta_t needs a number.") + f" (for {case})")
         got, problem = _answer_array("your function's result", got, case=case)
         if problem is not None:
             return problem
@@ -505,6 +530,9 @@ def check_stdp_window(fn) -> CheckResult:
              "the sides are swapped: delta_t = t_post - t_pre > 0 (pre before post) potentiates."),
             (np.where(d > 0, a_plus * np.exp(-d / tau_minus), np.where(d < 0, -a_minus * np.exp(d / tau_plus), 0)),
              "tau_plus belongs to the potentiation side (delta_t > 0), tau_minus to depression."),
+            (np.where(d > 0, a_minus * np.exp(-d / tau_plus), np.where(d < 0, -a_plus * np.exp(d / tau_minus), 0)),
+             "a_plus and a_minus are swapped: a_plus is the height of the potentiation side (delta_t > 0), "
+             "a_minus of the depression side (delta_t < 0)."),
             (np.where(d > 0, a_plus * np.exp(d / tau_plus), np.where(d < 0, -a_minus * np.exp(-d / tau_minus), 0)),
              "the window must decay away from 0: exp(-delta_t / tau_plus) for delta_t > 0 and "
              "exp(+delta_t / tau_minus) for delta_t < 0."),
