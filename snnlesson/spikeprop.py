@@ -48,8 +48,16 @@ modes. ``min_slope`` clips :math:`\partial u/\partial t` from below (Booij & Ngu
 Finding the crossing exactly
 ----------------------------
 Between two consecutive arrivals :math:`T_m \le t < T_{m+1}` (arrival = :math:`t_i + d^k`)
-the potential has the closed form :math:`u(T_m + x) = e^{-x/\tau}(p_m + q_m x)` with
-:math:`p_m = u(T_m)` and :math:`q_m` = the summed slopes of the arrived terminals. It
+the potential has the closed form :math:`u(T_m + x) = e^{-x/\tau}(p_m + q_m x)`: with
+:math:`s_a = T_m - T_a` the age of arrived terminal :math:`a` at :math:`T_m`, each PSP is
+:math:`w_a\varepsilon(s_a + x) = e^{-x/\tau}\,(w_a\varepsilon(s_a) + x\,w_a \tfrac{e}{\tau} e^{-s_a/\tau})`, so
+
+.. math::
+
+    p_m = \sum_{a \le m} w_a\,\varepsilon(s_a) = u(T_m), \qquad
+    q_m = \sum_{a \le m} w_a\,\frac{e}{\tau}\,e^{-s_a/\tau} = u'(T_m^+) + p_m/\tau
+
+(:math:`q_m` is not the slope :math:`u'(T_m^+)` just after :math:`T_m` itself). For :math:`q_m > 0` the potential
 rises (and is concave) until :math:`x^* = \tau - p_m/q_m`, then falls. So each interval
 is *bracketed* exactly: it holds the crossing if its highest point reaches
 :math:`\vartheta`. In the first such interval a few Newton steps from the left

@@ -72,6 +72,26 @@ def test_one_synapse_spike_time_equals_lambert_w():
     assert np.isinf(sp.spike_time(np.zeros((1, 1)), one_synapse(0.999), P)).all()
 
 
+def test_closed_form_between_arrivals_uses_p_and_q_as_documented():
+    # independent check of the module docstring (and lesson 04's text): between two arrivals
+    # u(T_m + x) = exp(-x/tau) (p_m + q_m x) with p_m = u(T_m) and q_m = u'(T_m+) + p_m/tau,
+    # u and u' taken from the plain sum of kernels and kernel derivatives (not from spike_time)
+    rng = np.random.default_rng(3)
+    t_in = np.array([[0.0, 0.002, 0.0045]])
+    w = rng.uniform(-0.05, 0.15, (3, 1, 16))
+    arrivals = np.sort((t_in[0, :, None] + P.delay_array).ravel())
+    T_m, T_next = arrivals[7], arrivals[8]
+    x = np.linspace(0.0, T_next - T_m, 9)[:-1]
+    u = sp.potential(T_m + x, t_in, w, P)[0, 0]
+    p_m = sp.potential(np.array([T_m]), t_in, w, P)[0, 0, 0]
+    s = T_m - t_in[0, :, None] - P.delay_array
+    # the slope just after T_m: the terminal arriving at T_m (s = 0) already rises at e/tau per unit weight
+    slope = float(np.sum(w[:, 0, :] * np.where(s >= 0, (1 - s / TAU) * np.exp(1 - s / TAU) / TAU, 0.0)))
+    q_m = slope + p_m / TAU
+    np.testing.assert_allclose(u, np.exp(-x / TAU) * (p_m + q_m * x), rtol=1e-12, atol=1e-14)
+    assert abs(q_m - slope) > 1e-3 * abs(q_m)          # q_m is not the slope itself
+
+
 def test_spike_times_agree_with_a_brute_force_grid_and_sit_on_the_threshold():
     rng = np.random.default_rng(0)
     t_in = rng.uniform(0, 0.01, (20, 5))
