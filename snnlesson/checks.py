@@ -548,14 +548,23 @@ def check_decay_factor(answer, tau_m: float = 0.02, dt: float = 1e-3) -> CheckRe
         return problem
     if abs(got - expected) <= ANSWER_RTOL * expected:
         return passed(f"beta = exp(-dt/tau_m) = {expected:.6f}.")
+    mixed = ("milliseconds and seconds are mixed: give dt and tau_m in the same unit (here seconds, "
+             f"dt = {dt:g}, tau_m = {tau_m:g}).")
     hints = [(1 - dt / tau_m, "that is 1 - dt/tau_m, forward Euler's factor: close, but the exact decay over "
                               "one step is exp(-dt/tau_m)."),
+             (1 / (1 + dt / tau_m), "that is 1/(1 + dt/tau_m), backward Euler's factor: close, but the exact "
+                                    "decay over one step is exp(-dt/tau_m)."),
              (dt / tau_m, "that is dt/tau_m, the fraction lost per step (roughly); beta is what is kept."),
              (float(np.exp(-tau_m / dt)), "dt and tau_m are swapped: beta = exp(-dt/tau_m)."),
-             (float(np.exp(dt / tau_m)), "the exponent needs a minus sign: a leak shrinks V.")]
-    for value, hint in hints:
-        if abs(got - value) <= ANSWER_RTOL * max(1.0, abs(value)):
+             (float(np.exp(dt / tau_m)), "the exponent needs a minus sign: a leak shrinks V."),
+             (float(np.exp(-1e3 * dt / tau_m)), mixed),  # dt in ms, tau_m in s
+             (float(np.exp(-1e-3 * dt / tau_m)), mixed)]  # dt in s, tau_m in ms
+    for value, hint in hints:  # relative to each value: a tiny answer matches only a tiny value close to it
+        if value != 0 and abs(got - value) <= ANSWER_RTOL * abs(value):
             return failed(f"you gave {got:.6g}, expected {expected:.6f}: {hint}")
+    if not 0 < got < 1:
+        return failed(f"you gave {got:.6g}, expected {expected:.6f}: beta is the fraction of V kept over one "
+                      "step, so it lies between 0 and 1 (close to 1 when dt is much shorter than tau_m).")
     shown_got, shown_expected = _apart(got, expected)
     return failed(f"you gave {shown_got}, expected {shown_expected}. Without input, V shrinks by the factor "
                   "exp(-t/tau_m) in t seconds; put t = dt.")

@@ -1,5 +1,7 @@
 """Lesson 01's explorer: moving a slider changes the plotted data; the axes stay fixed."""
 
+import math
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -8,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from snnlesson import lif  # noqa: E402
+from snnlesson import checks, lif  # noqa: E402
 from snnlesson.lessons.l01_lif import (candidate_input, discrete_firing_rate, hebbian_weights_figure,  # noqa: E402
                                        lif_explorer, loglog_errors, thin_input)
 
@@ -226,3 +228,54 @@ def test_hebbian_figure_has_one_colour_bar_for_two_weight_maps():
     with pytest.raises(ValueError, match="vmin"):
         hebbian_weights_figure(history, {"a": np.ones(4, bool)}, vmin=1.0, vmax=0.0)
     plt.close(fig)
+
+
+def test_the_title_says_1_output_spike_in_the_singular(explorer):
+    """A count of one is written "1 output spike" (it read "1 output spikes"); other counts stay plural."""
+    explorer.controls["input_rate"].value = 60.0
+    explorer.controls["tau_m"].value = 0.01  # one output spike from this train (the lesson's Try answer)
+    title = explorer.fig.axes[0].get_title()
+    assert title.startswith("1 output spike from ") and "1 output spikes" not in title, title
+    assert "1 output spike (red)" in explorer.status.value
+    explorer.controls["input_mode"].value = "current"
+    explorer.controls["current"].value = 0.8
+    assert "0 output spikes," in explorer.fig.axes[0].get_title()
+
+
+# ------------------------------------------------- exercise 2: the decay factor (checks.check_decay_factor)
+
+TAU_EX, DT_EX = 0.05, 2e-3  # the notebook's case
+
+
+@pytest.mark.parametrize("answer, hint", [
+    (math.exp(-TAU_EX / DT_EX), "dt and tau_m are swapped"),          # exp(-25) = 1.4e-11
+    (math.exp(-2.0 / TAU_EX), "milliseconds and seconds are mixed"),   # dt in ms, tau_m in s: exp(-40)
+    (math.exp(-DT_EX / 50.0), "milliseconds and seconds are mixed"),  # dt in s, tau_m in ms
+    (1 - DT_EX / TAU_EX, "forward Euler's factor"),
+    (1 / (1 + DT_EX / TAU_EX), "backward Euler's factor"),
+    (math.exp(DT_EX / TAU_EX), "needs a minus sign"),
+    (DT_EX / TAU_EX, "the fraction lost per step"),
+    (0, "between 0 and 1"),
+    (0.0, "between 0 and 1"),
+    (1e-7, "put t = dt"),  # tiny but not any mistake's value: the general hint
+    (-0.96, "between 0 and 1"),
+    (1.0, "between 0 and 1"),
+])
+def test_decay_factor_hints_name_the_mistake(answer, hint):
+    """Each wrong beta gets its own hint; the swap hint only for exp(-tau_m/dt) itself (it was given to any
+    answer below 1e-6, 0 and exp(-40) included). The right value exp(-dt/tau_m) is written out here."""
+    result = checks.check_decay_factor(answer, tau_m=TAU_EX, dt=DT_EX)
+    assert not result and result.attempted, result
+    assert hint in result.message, result.message
+    if "swapped" not in hint:
+        assert "swapped" not in result.message, result.message
+
+
+def test_decay_factor_right_answers_and_stub():
+    assert checks.check_decay_factor(math.exp(-DT_EX / TAU_EX), tau_m=TAU_EX, dt=DT_EX)
+    assert checks.check_decay_factor(np.float32(math.exp(-DT_EX / TAU_EX)), tau_m=TAU_EX, dt=DT_EX)
+    assert checks.check_decay_factor(math.exp(-0.05), tau_m=0.02, dt=1e-3)
+    stub = checks.check_decay_factor(..., tau_m=TAU_EX, dt=DT_EX)
+    assert not stub and not stub.attempted
+    text = checks.check_decay_factor("0.96", tau_m=TAU_EX, dt=DT_EX)
+    assert not text and "quotes" in text.message

@@ -69,6 +69,11 @@ def thin_input(times, marks, rate: float, *, max_rate: float = MAX_INPUT_RATE) -
     return times[marks < rate / max_rate]
 
 
+def _count(n: int, noun: str) -> str:
+    """``n`` and the noun, plural unless n is 1: "1 output spike", "0 output spikes"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _steady_rate(spike_times) -> float:
     """1 / (mean inter-spike interval) in Hz, as :func:`snnlesson.lif.simulated_firing_rate` measures it."""
     return 1.0 / float(np.mean(np.diff(spike_times))) if len(spike_times) >= 2 else 0.0
@@ -135,18 +140,19 @@ def lif_explorer(tau_m: float = 0.05, weight: float = 0.35, threshold: float = 1
         outputs.set_offsets(np.column_stack([result.spike_times,
                                              np.full(result.spike_times.size, threshold + output_gap)]))
         n_out = result.spike_times.size
+        out_spikes = _count(n_out, "output spike")
         if input_mode == "current":
             analytic = lif.firing_rate(params, current)
             measured = (f"{_steady_rate(result.spike_times):.1f} Hz" if n_out >= 2
                         else "too few to measure a rate")  # the rate is 1 / (mean interval between spikes)
-            ax.set_title(f"constant current R·I = {current:.2f}: {n_out} output spikes, {measured} "
+            ax.set_title(f"constant current R·I = {current:.2f}: {out_spikes}, {measured} "
                          f"(f-I formula: {analytic:.1f} Hz)", fontsize=10)
             return (f"decay rate 1/tau_m = {1 / tau_m:.3g} /s; rheobase {lif.rheobase(params):.2f}; "
-                    f"{n_out} output spikes (red) in {t_stop:g} s")
-        ax.set_title(f"{n_out} output spikes from {spikes_in.size} input spikes in "
+                    f"{out_spikes} (red) in {t_stop:g} s")
+        ax.set_title(f"{out_spikes} from {_count(spikes_in.size, 'input spike')} in "
                      f"{t_stop:g} s (decay rate 1/tau_m = {1 / tau_m:.3g} /s)", fontsize=10)
-        return (f"decay rate 1/tau_m = {1 / tau_m:.3g} /s; {spikes_in.size} input spikes (blue), "
-                f"{n_out} output spikes (red) in {t_stop:g} s")
+        return (f"decay rate 1/tau_m = {1 / tau_m:.3g} /s; {_count(spikes_in.size, 'input spike')} (blue), "
+                f"{out_spikes} (red) in {t_stop:g} s")
 
     controls = {
         "tau_m": log_slider("tau_m (s)", tau_m, -3, 0, name="tau_m"),
