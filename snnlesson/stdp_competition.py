@@ -65,6 +65,12 @@ class CompetitionParams:
     tau_m, e_l, v_threshold, v_reset : membrane time constant (s), leak reversal, threshold, reset (V).
     e_e, tau_e : excitatory reversal potential (V) and conductance decay time constant (s).
     dt : time step (s).
+    num_correlated, correlation : the first ``num_correlated`` inputs form a correlated group (default none).
+        Each of them is still a Poisson train at ``rate``, but all copy their spikes from one shared
+        "mother" Poisson train at ``rate / correlation``, keeping each mother spike independently with
+        probability ``correlation`` (the multiple interaction process of Kuhn, Aertsen & Rotter 2003). Two
+        inputs of the group then share a fraction ``correlation`` of their spikes, at zero lag: the
+        correlation coefficient of their spike counts in a step is ``correlation`` (to order rate * dt).
     """
 
     num_inputs: int = 1000
@@ -76,6 +82,8 @@ class CompetitionParams:
     e_e: float = 0.0
     tau_e: float = 0.005
     dt: float = 1e-4
+    num_correlated: int = 0
+    correlation: float = 0.0
 
     def __post_init__(self):
         object.__setattr__(self, "num_inputs", check_int("num_inputs", self.num_inputs, minimum=1, maximum=100_000))
@@ -91,6 +99,17 @@ class CompetitionParams:
                              "(forward Euler needs small steps)")
         if self.rate * self.dt >= 1.0:
             raise ValueError(f"rate * dt ({self.rate * self.dt!r}) must be below 1: at most one spike per step")
+        object.__setattr__(self, "num_correlated", check_int("num_correlated", self.num_correlated, minimum=0,
+                                                             maximum=self.num_inputs))
+        object.__setattr__(self, "correlation", check_real("correlation", self.correlation, low=0.0, high=1.0))
+        if self.correlated and self.rate * self.dt / self.correlation >= 1.0:
+            raise ValueError(f"rate * dt / correlation ({self.rate * self.dt / self.correlation!r}) must be below 1: "
+                             "the shared mother train fires at rate / correlation, at most once per step")
+
+    @property
+    def correlated(self) -> bool:
+        """Whether a correlated group exists (``num_correlated > 0``, ``correlation > 0``, ``rate > 0``)."""
+        return self.num_correlated > 0 and self.correlation > 0 and self.rate > 0
 
 
 def song_stdp(g_max: float = G_MAX, ratio: float = 1.05, bound_rule: str = "additive") -> STDPParams:
@@ -137,11 +156,37 @@ def poisson_inputs(num_inputs: int, rate: float, num_steps: int, dt: float, *, s
     if tau_plus is None:
         return flat_steps, flat_inputs
     tau_plus = check_real("tau_plus", tau_plus, low=0.0, low_open=True)
+    return flat_steps, flat_inputs, _traces_after(steps, dt, tau_plus)[keep][order]
+
+
+def _traces_after(steps: np.ndarray, dt: float, tau_plus: float) -> np.ndarray:
+    """All-to-all presynaptic traces right after each spike, x_k = x_{k-1} exp(-(t_k - t_{k-1}) / tau_plus) + 1,
+    for spike steps ``[rank, input]`` (each column non-decreasing; padding past the last spike is ignored)."""
     decay = np.exp(-np.diff(steps, axis=0) * (dt / tau_plus))
     x = np.ones(steps.shape)
     for r in range(1, steps.shape[0]):  # a loop over spike ranks, vectorised over inputs
         x[r] += x[r - 1] * decay[r - 1]
-    return flat_steps, flat_inputs, x[keep][order]
+    return x
+
+
+def _correlated_group(num_inputs: int, rate: float, correlation: float, num_steps: int, dt: float,
+                      rng: np.random.Generator, tau_plus: float):
+    """``(steps, inputs, x_after)`` of a group of inputs that copy a shared mother train (see CompetitionParams)."""
+    p_mother = rate * dt / correlation
+    check_size(f"the mother train's spikes times num_correlated (about {num_steps * p_mother * num_inputs:.3g})",
+               num_steps * p_mother * num_inputs, 8)
+    mother = np.flatnonzero(rng.random(num_steps) < p_mother)            # the shared train's steps
+    kept = rng.random((mother.size, num_inputs)) < correlation            # [mother spike, input]
+    rank = np.cumsum(kept, axis=0) - 1                                    # each copy's rank in its own train
+    width = max(int(rank[-1].max(initial=-1)) + 1, 1) if mother.size else 1
+    steps = np.broadcast_to(num_steps + 1 + np.arange(width)[:, None], (width, num_inputs)).copy()  # padding
+    member = np.broadcast_to(np.arange(num_inputs), kept.shape)
+    steps[rank[kept], member[kept]] = np.broadcast_to(mother[:, None], kept.shape)[kept]
+    x = _traces_after(steps, dt, tau_plus)
+    real = steps < num_steps
+    col = np.broadcast_to(np.arange(num_inputs), steps.shape)
+    order = np.argsort(steps[real], kind="stable")
+    return steps[real][order], col[real][order], x[real][order]
 
 
 class CompetitionResult(NamedTuple):
@@ -189,8 +234,17 @@ def competition_inputs(t_stop: float, params: CompetitionParams, stdp: STDPParam
         w0 = np.array(np.broadcast_to(w0, (n_in,)))
         if not np.all((w0 >= stdp.w_min) & (w0 <= stdp.w_max)):
             raise ValueError(f"initial_weights must lie in [w_min, w_max] = [{stdp.w_min}, {stdp.w_max}]")
-    steps, inputs, x_after = poisson_inputs(n_in, params.rate, num_steps, params.dt,
-                                            seed=int(rng.integers(2 ** 62)), tau_plus=stdp.tau_plus)
+    n_group = params.num_correlated if params.correlated else 0
+    steps, inputs, x_after = poisson_inputs(n_in - n_group, params.rate, num_steps, params.dt,
+                                            seed=int(rng.integers(2 ** 62)), tau_plus=stdp.tau_plus) \
+        if n_group < n_in else (np.zeros(0, int), np.zeros(0, int), np.zeros(0))
+    if n_group:  # the correlated group is inputs 0 .. n_group - 1; the independent ones follow
+        g_steps, g_inputs, g_x = _correlated_group(n_group, params.rate, params.correlation, num_steps, params.dt,
+                                                   np.random.default_rng(int(rng.integers(2 ** 62))), stdp.tau_plus)
+        steps, inputs, x_after = (np.concatenate([g_steps, steps]), np.concatenate([g_inputs, inputs + n_group]),
+                                  np.concatenate([g_x, x_after]))
+        order = np.argsort(steps, kind="stable")
+        steps, inputs, x_after = steps[order], inputs[order], x_after[order]
     if stdp.pairing == "nearest":
         x_after = np.ones(steps.size)  # the trace is set to 1 at every presynaptic spike
     return w0, steps, inputs, x_after

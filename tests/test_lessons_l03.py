@@ -247,3 +247,24 @@ def test_competition_explorer_legends_stay_off_every_curve(small_runs):
         assert not legend_box.overlaps(axes_box), (legend_box, axes_box)
         assert legend_box.y0 >= 0  # still on the figure
     plt.close(ex.fig)
+
+
+def test_correlation_figure_draws_the_group_apart_from_the_rest():
+    from snnlesson import stdp_competition as comp
+    params = comp.CompetitionParams(num_inputs=200, rate=40.0, num_correlated=40, correlation=0.2)
+    run = comp.simulate_competition(2.0, params, seed=0)
+    control = comp.simulate_competition(2.0, comp.CompetitionParams(num_inputs=200, rate=40.0), seed=0)
+    fig = lesson.correlation_figure(run, 40, control)
+    ax_w, ax_t = fig.axes
+    rest, grp = ax_w.lines
+    np.testing.assert_allclose(grp.get_ydata(), run.weights[:40] / comp.G_MAX)
+    np.testing.assert_allclose(rest.get_ydata(), run.weights[40:] / comp.G_MAX)
+    np.testing.assert_allclose(ax_t.lines[0].get_ydata(), run.snapshots[:, :40].mean(axis=1) / comp.G_MAX)
+    np.testing.assert_allclose(ax_t.lines[2].get_ydata(), control.snapshots[:, :40].mean(axis=1) / comp.G_MAX)
+    assert len(ax_t.lines) == 3 and all(a.get_xlabel() and a.get_ylabel() and a.get_title() for a in fig.axes)
+    assert "correlated group" in [t.get_text() for t in ax_t.get_legend().get_texts()]
+    with pytest.raises(ValueError, match="num_correlated"):
+        lesson.correlation_figure(run, 200)
+    with pytest.raises(TypeError, match="control"):
+        lesson.correlation_figure(run, 40, control="none")
+    plt.close(fig)

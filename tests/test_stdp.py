@@ -191,12 +191,84 @@ def test_additive_competition_makes_weights_bimodal_and_slows_the_neuron():
 
 
 def test_multiplicative_bounds_give_one_peak():
-    # van Rossum, Bi & Turrigiano (2000): soft bounds keep the weights together
+    # Rubin, Lee & Sompolinsky (2001): soft bounds on both sides keep the weights together in one peak
     result = comp.simulate_competition(20.0, stdp=comp.song_stdp(bound_rule="multiplicative"), seed=0)
     assert not comp.is_bimodal(result.weights)
     low, high = comp.weight_fractions(result.weights)
     assert low < 0.02 and high < 0.02
     assert np.std(result.weights) < 0.5 * np.std(result.initial_weights)
+
+
+def test_correlated_group_has_the_rate_and_the_correlation_asked_for():
+    """Kuhn, Aertsen & Rotter (2003), multiple interaction process: children of a mother train at rate r/c,
+    each keeping a spike with probability c, are Poisson at rate r with pairwise count correlation c (for
+    r dt << 1); the other inputs stay independent. Traces: the direct sum over each input's earlier spikes."""
+    params = comp.CompetitionParams(num_inputs=120, rate=15.0, num_correlated=60, correlation=0.2)
+    _, steps, inputs, x = comp.competition_inputs(20.0, params, comp.song_stdp(), seed=1)
+    assert np.all(np.diff(steps) >= 0) and len(set(zip(steps.tolist(), inputs.tolist()))) == steps.size
+    counts = np.bincount(inputs, minlength=120)
+    expected = 15.0 * 20.0
+    assert abs(counts[:60].mean() - expected) < 5 * math.sqrt(expected / 60)
+    assert abs(counts[60:].mean() - expected) < 5 * math.sqrt(expected / 60)
+    raster = np.zeros((120, 200_000))
+    raster[inputs, steps] = 1.0
+    c = np.corrcoef(raster)
+    pairs = np.triu_indices(60, 1)
+    assert abs(c[:60, :60][pairs].mean() - 0.2) < 0.02      # ~1770 pairs, each with ~60 shared spikes
+    assert abs(c[:60, 60:].mean()) < 0.005 and abs(c[60:, 60:][pairs].mean()) < 0.005
+    for j in (3, 70):  # one input of the group, one independent input
+        own = np.nonzero(inputs == j)[0]
+        t = steps[own] * 1e-4
+        direct = [np.sum(np.exp(-(t[k] - t[:k + 1]) / 0.02)) for k in range(t.size)]
+        np.testing.assert_allclose(x[own], direct, rtol=1e-12)
+
+
+def test_no_correlation_draws_exactly_the_independent_inputs():
+    base = comp.competition_inputs(2.0, comp.CompetitionParams(num_inputs=50), comp.song_stdp(), seed=4)
+    for params in (comp.CompetitionParams(num_inputs=50, num_correlated=20, correlation=0.0),
+                   comp.CompetitionParams(num_inputs=50, num_correlated=0, correlation=0.3)):
+        for a, b in zip(base, comp.competition_inputs(2.0, params, comp.song_stdp(), seed=4)):
+            np.testing.assert_array_equal(a, b)
+    whole = comp.CompetitionParams(num_inputs=30, num_correlated=30, correlation=1.0)  # 30 copies of one train
+    _, steps, inputs, _ = comp.competition_inputs(2.0, whole, comp.song_stdp(), seed=4)
+    trains = [steps[inputs == j] for j in range(30)]
+    assert trains[0].size > 10 and all(np.array_equal(trains[0], t) for t in trains)
+
+
+def test_fast_competition_loop_learns_as_the_online_rule_with_correlated_input():
+    # many spikes arrive in the same step: the event loop must still equal the online rule
+    params = comp.CompetitionParams(num_inputs=300, rate=50.0, num_correlated=100, correlation=0.3)
+    rule = comp.song_stdp()
+    result = comp.simulate_competition(1.0, params, rule, seed=2)
+    w0, steps, inputs, _ = comp.competition_inputs(1.0, params, rule, seed=2)
+    assert result.spike_times.size > 20
+    pres = [steps[inputs == j] * params.dt for j in range(params.num_inputs)]
+    replay = online_stdp(pres, result.spike_times, rule, weights=w0, history=False)
+    np.testing.assert_allclose(result.weights, replay.weights, rtol=0, atol=1e-15)
+
+
+def test_a_correlated_group_wins_the_competition():
+    """Song, Miller & Abbott (2000): with additive STDP, correlated inputs are strengthened at the expense of
+    the uncorrelated ones. The same inputs without correlation (same seed, same initial weights) do not win."""
+    params = comp.CompetitionParams(num_correlated=100, correlation=0.1)
+    result = comp.simulate_competition(30.0, params, seed=0)
+    control = comp.simulate_competition(30.0, seed=0)
+    np.testing.assert_array_equal(result.initial_weights, control.initial_weights)
+    w, w_control = result.weights / comp.G_MAX, control.weights / comp.G_MAX
+    assert np.mean(w[:100] > 0.8) > 0.95 and w[100:].mean() < 0.45
+    assert abs(w_control[:100].mean() - w_control[100:].mean()) < 0.1
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    ({"num_correlated": 1001}, ValueError, "num_correlated"), ({"num_correlated": -1}, ValueError, "num_correlated"),
+    ({"num_correlated": 2.5}, TypeError, "num_correlated"), ({"correlation": 1.5}, ValueError, "correlation"),
+    ({"correlation": -0.1}, ValueError, "correlation"), ({"correlation": float("nan")}, ValueError, "correlation"),
+    ({"correlation": "high"}, TypeError, "correlation"),
+    ({"num_correlated": 10, "correlation": 0.001}, ValueError, "correlation"),  # mother train above 1 per step
+])
+def test_correlated_group_refuses_bad_values(kwargs, error, name):
+    with pytest.raises(error, match=name):
+        comp.CompetitionParams(**kwargs)
 
 
 @pytest.mark.parametrize("kwargs, name", [({"tau_m": -0.01}, "tau_m"), ({"rate": -1.0}, "rate"),

@@ -6,6 +6,7 @@
   ending on the double sum.
 * :func:`competition_figure`: weight histograms before/after (additive and multiplicative bounds)
   and the output rate over time.
+* :func:`correlation_figure`: a correlated group among the competing inputs wins: final weights, mean over time.
 * :func:`input_raster_figure`: the pattern-detection input, pattern windows shaded.
 * :func:`pattern_figure`: pattern detection: latency of every output spike, the potential at the
   start and at the end, the final weights.
@@ -32,7 +33,7 @@ from snnlesson.explorer import Explorer, dropdown, register_explorer, slider
 from snnlesson.stdp import STDPParams, apply_change, online_stdp, pair_sum, window
 
 __all__ = ["window_figure", "pairing_figure", "traces_figure", "competition_figure", "competition_grid",
-           "pattern_figure", "input_raster_figure", "window_explorer", "competition_explorer", "check_stdp_window", "rate_curve"]
+           "pattern_figure", "input_raster_figure", "correlation_figure", "window_explorer", "competition_explorer", "check_stdp_window", "rate_curve"]
 
 PRE_COLOR, POST_COLOR, W_COLOR = "tab:blue", "tab:red", "black"
 
@@ -195,6 +196,44 @@ def competition_figure(additive: comp.CompetitionResult, multiplicative: comp.Co
     ax_r.set_ylim(bottom=0)
     ax_r.set_title("output rate (2 s bins)", fontsize=10)
     ax_r.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def correlation_figure(result: comp.CompetitionResult, num_correlated: int,
+                       control: comp.CompetitionResult | None = None, g_max: float = comp.G_MAX):
+    """A correlated group among the inputs: final weight of every input (group first), and the mean weight of
+    the group and of the others over time; ``control`` (the same inputs without correlation) dashed."""
+    for name, run in (("result", result), ("control", control)):
+        if not isinstance(run, comp.CompetitionResult) and not (name == "control" and run is None):
+            raise TypeError(f"{name} must be a CompetitionResult (from simulate_competition), got {type(run).__name__}")
+    n = result.weights.size
+    num_correlated = check_int("num_correlated", num_correlated, minimum=1, maximum=n - 1)
+    g_max = check_real("g_max", g_max, low=0.0, low_open=True)
+    group, rest = slice(0, num_correlated), slice(num_correlated, n)
+    fig, (ax_w, ax_t) = plt.subplots(1, 2, figsize=(10.5, 3.6), gridspec_kw={"width_ratios": [1.3, 1]})
+    index = np.arange(n)
+    ax_w.plot(index[rest], result.weights[rest] / g_max, ".", ms=2, color="gray",
+              label=f"the other {n - num_correlated} inputs (independent)")
+    ax_w.plot(index[group], result.weights[group] / g_max, ".", ms=3, color="tab:green",
+              label=f"the correlated group ({num_correlated} inputs)")
+    ax_w.set_xlim(-0.01 * n, 1.01 * n)
+    ax_w.set_ylim(-0.05, 1.05)
+    ax_w.set_xlabel("input index")
+    ax_w.set_ylabel(r"final weight $w / g_\mathrm{max}$")
+    ax_w.set_title(f"weights after {result.t_stop:g} s", fontsize=10)
+    ax_w.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, markerscale=4)
+    t = result.snapshot_times
+    ax_t.plot(t, result.snapshots[:, group].mean(axis=1) / g_max, color="tab:green", label="correlated group")
+    ax_t.plot(t, result.snapshots[:, rest].mean(axis=1) / g_max, color="gray", label="the other inputs")
+    if control is not None:
+        ax_t.plot(control.snapshot_times, control.snapshots[:, group].mean(axis=1) / g_max, color="tab:green",
+                  ls="--", label="the same group, no correlation")
+    ax_t.set_ylim(0, 1.05)
+    ax_t.set_xlabel("time (s)")
+    ax_t.set_ylabel(r"mean weight $w / g_\mathrm{max}$")
+    ax_t.set_title("mean weights over time", fontsize=10)
+    ax_t.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
     fig.tight_layout()
     return fig
 
