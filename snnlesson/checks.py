@@ -387,9 +387,15 @@ def check_rate_count_stats(mean, std, num_steps: int = 1000, p: float = 32 / 256
 def check_latency_encoder(fn) -> CheckResult:
     """Lesson 02: ``fn(data, num_steps)`` should be the linear, normalised latency code.
 
-    The reference is ``snnlesson.encoding.latency(data, num_steps, linear=True,
-    normalize=True)`` (equal to snntorch's): input ``x`` spikes once, at step
-    ``round((num_steps - 1) * (1 - x))``.
+    The reference is the exercise's definition: input ``x`` spikes once, at step
+    ``round((num_steps - 1) * (1 - x))``, in windows of 5 to 1,000 steps.
+    ``snntorch.spikegen.latency(data, num_steps, linear=True, normalize=True)`` (and
+    ``snnlesson.encoding.latency`` with the same arguments) agrees for every input
+    >= 0.01 (its default ``threshold``) in any window, and for every input when
+    ``num_steps <= 51``; in longer windows it caps the spike time at
+    ``(num_steps - 1) * (1 - 0.01)``, so inputs below 0.01 fire at step
+    ``round(0.99 * (num_steps - 1))`` instead of the last step. That capped answer
+    gets its own hint.
     """
     import torch
 
@@ -401,10 +407,13 @@ def check_latency_encoder(fn) -> CheckResult:
         return failed(f"your answer should be a function of (data, num_steps), got {type(fn).__name__}.")
     cases = [(torch.tensor([0.0, 0.25, 0.5, 1.0]), 5),
              (torch.tensor([[1.0, 0.9], [0.1, 0.02]]), 10),
-             (torch.rand(3, 4, generator=torch.Generator().manual_seed(2)), 20)]
+             (torch.rand(3, 4, generator=torch.Generator().manual_seed(2)), 20),
+             (torch.tensor([0.0, 0.002, 0.0039, 0.0099, 0.01, 0.3, 0.77, 1.0]), 200),   # long windows:
+             (torch.rand(2, 3, generator=torch.Generator().manual_seed(5)) * 0.02, 1000)]  # dim inputs too
     for data, num_steps in cases:
         case = f"data of shape {tuple(data.shape)} and num_steps={num_steps}"
-        expected = encoding.latency(data, num_steps, linear=True, normalize=True)
+        step = torch.round((num_steps - 1) * (1 - data)).long()   # the exercise's definition, no cap
+        expected = (torch.arange(num_steps).reshape(num_steps, *[1] * data.dim()) == step).to(data.dtype)
         got, problem = call_answer(fn, (data.clone(), num_steps), case)
         if problem is not None:
             return problem
@@ -433,10 +442,19 @@ def check_latency_encoder(fn) -> CheckResult:
         if torch.equal(got_step, truncated) and not torch.equal(truncated, exp_step):
             return failed(f"your steps are truncated (for {case}); round them to the nearest step with torch.round.")
         i = int(torch.nonzero((got_step != exp_step).reshape(-1))[0])
-        return failed(f"the input {float(data.reshape(-1)[i]):.4g} spikes at step {int(got_step.reshape(-1)[i])}, "
-                      f"expected step {int(exp_step.reshape(-1)[i])} (for {case}).")
-    return passed("your encoder gives the same spike trains as snnlesson.encoding.latency(..., linear=True, "
-                  "normalize=True), and hence snntorch.spikegen.latency.")
+        problem = (f"the input {float(data.reshape(-1)[i]):.4g} spikes at step {int(got_step.reshape(-1)[i])}, "
+                   f"expected step {int(exp_step.reshape(-1)[i])} (for {case}).")
+        if torch.equal(got, encoding.latency(data, num_steps, linear=True, normalize=True).double()):
+            return failed(f"{problem} Hint: that is snntorch.spikegen.latency's cap: inputs below its threshold "
+                          f"0.01 fire at step round(0.99 * (num_steps - 1)) = {round(0.99 * (num_steps - 1))}. "
+                          "The exercise's code has no cap: every input fires at round((num_steps - 1) * (1 - x)), "
+                          "so 0 fires at the last step.")
+        return failed(problem)
+    return passed("your encoder fires every input at round((T - 1)(1 - x)), in windows of 5 to 1,000 steps. "
+                  "snntorch.spikegen.latency(data, T, linear=True, normalize=True) gives the same trains for "
+                  "every input >= 0.01 (its default threshold), and for all inputs when T <= 51; in longer "
+                  "windows it caps the spike time at (T - 1)(1 - 0.01), so inputs below 0.01 fire at step "
+                  "round(0.99 (T - 1)) (197 for T = 200) instead of the last step.")
 
 
 MAX_EVENTS = 10_000  # check_dvs_event_count: the largest event count a reference run may produce

@@ -401,6 +401,49 @@ def test_check_latency_encoder_accepts_solution_and_explains_mistakes():
     assert not raising and "ZeroDivisionError" in raising.message
 
 
+def _exercise_latency(data, num_steps):
+    """The lesson's exercise, written from its definition: input x fires at round((T - 1)(1 - x))."""
+    step = torch.round((num_steps - 1) * (1 - data)).long()
+    return (torch.arange(num_steps).reshape(-1, *[1] * data.dim()) == step).float()
+
+
+def test_exercise_latency_code_and_snntorch_agree_up_to_51_steps_and_above_001():
+    """Independent reference: snntorch.spikegen.latency(linear=True, normalize=True) itself.
+
+    It caps spike times at (T - 1)(1 - threshold) with threshold 0.01: in windows of up to 51
+    steps the cap rounds to the last step (49.5 rounds half to even, to 50), so the trains are
+    identical; from 52 steps on, inputs below 0.01 fire at round(0.99 (T - 1)) instead of T - 1.
+    Inputs >= 0.01 agree in every window. The lesson and its checker say exactly this.
+    """
+    x = torch.cat([torch.tensor([0.0, 0.001, 0.0039, 0.005, 0.0099, 0.01, 0.0101]), torch.arange(256) / 255])
+    dim = x < 0.01
+    for num_steps in (2, 5, 20, 50, 51, 52, 100, 200, 1000, 5000):
+        ref = spikegen.latency(x, num_steps=num_steps, linear=True, normalize=True)
+        ours = _exercise_latency(x, num_steps)
+        assert torch.equal(ref[:, ~dim], ours[:, ~dim]), num_steps          # >= 0.01: always the same
+        if num_steps <= 51:
+            assert torch.equal(ref, ours), num_steps
+        else:
+            assert ours[-1, x == 0].all() and not ref[-1, x == 0].any()     # the exercise: 0 fires last
+            assert ref[round(0.99 * (num_steps - 1)), dim].all(), num_steps  # snntorch: the cap
+        assert torch.equal(encoding.latency(x, num_steps, linear=True, normalize=True), ref)
+
+
+def test_check_latency_encoder_tests_long_windows_and_names_snntorchs_cap():
+    """The checker once used only windows of 5-20 steps, where the cap is invisible, and said the
+    answer equalled snntorch's for any window. Now: long windows, and the difference named."""
+    right = checks.check_latency_encoder(_exercise_latency)
+    assert right and "T <= 51" in right.message and "0.01" in right.message
+    capped = checks.check_latency_encoder(lambda d, n: encoding.latency(d, n, linear=True, normalize=True))
+    assert not capped and capped.attempted
+    assert "num_steps=200" in capped.message and "expected step 199" in capped.message
+    assert "snntorch.spikegen.latency's cap" in capped.message and "= 197" in capped.message
+    # snntorch's own function, as a student might call it: the same verdict
+    via_snntorch = checks.check_latency_encoder(
+        lambda d, n: spikegen.latency(d.float(), num_steps=n, linear=True, normalize=True))
+    assert not via_snntorch and "cap" in via_snntorch.message
+
+
 def test_check_rate_count_stats():
     assert checks.check_rate_count_stats(125, 10.46)
     poisson = checks.check_rate_count_stats(125, math.sqrt(125))
@@ -417,7 +460,8 @@ def test_flags_must_be_bools_not_strings():
                        (lambda: encoding.latency(torch.rand(4), 5, normalize="True"), "normalize"),
                        (lambda: encoding.latency(torch.rand(4), 5, linear=1), "linear"),
                        (lambda: encoding.latency(torch.rand(4), 5, clip="False"), "clip"),
-                       (lambda: encoding.latency_decode(encoding.latency(torch.rand(4), 5), normalize="x"),
+                       (lambda: encoding.latency_decode(encoding.latency(torch.tensor([0.1, 0.4, 0.7, 1.0]), 5),
+                                                         normalize="x"),
                         "normalize")):
         with pytest.raises(TypeError, match=name):
             call()
