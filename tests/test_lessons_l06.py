@@ -138,7 +138,7 @@ def test_comparison_bars_show_both_networks_and_chance():
     heights = sorted(round(p.get_height(), 2) for p in ax.patches)
     assert heights == [0.2, 0.6, 0.78, 0.8]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert sorted(labels) == ["RSNN (RLeaky)", "chance", "feed-forward twin (Leaky)"]
+    assert sorted(labels) == ["RSNN (RLeaky)", "chance", "feed-forward twin (Leaky, 178 hidden)"]
     plt.close(fig)
 
 
@@ -262,3 +262,151 @@ def test_bad_input_gives_clear_errors_naming_the_parameter(tmp_path, videos, act
         l06.comparison_bars({"digit": {"rsnn": float("nan"), "feedforward": 0.5}})
     with pytest.raises(TypeError, match="after"):
         l06.weight_heatmaps(active_model, "1")
+
+
+# ------------------------------------------------------------------ issue 18 / 19 additions
+
+
+def test_recurrent_step_checker_names_the_swap_the_same_step_reset_and_the_inclusive_threshold():
+    """The catalogue's newer mistakes each get their own hint (they used to get only the generic one)."""
+
+    def step(x, mem, spk, V, beta, threshold):
+        mem = beta * mem + x + spk @ V.T - spk * threshold
+        return (mem > threshold).float(), mem
+
+    def swapped(*args):
+        spk, mem = step(*args)
+        return mem, spk
+
+    def same_step_reset(x, mem, spk, V, beta, threshold):
+        charged = beta * mem + x + spk @ V.T
+        new = (charged > threshold).float()
+        return new, charged - new * threshold
+
+    def inclusive(x, mem, spk, V, beta, threshold):
+        mem = beta * mem + x + spk @ V.T - spk * threshold
+        return (mem >= threshold).float(), mem
+
+    assert l06.check_recurrent_step(step).ok
+    assert "order (spk_new, mem_new)" in l06.check_recurrent_step(swapped).message
+    assert "NEW spike, in the same step" in l06.check_recurrent_step(same_step_reset).message
+    result = l06.check_recurrent_step(inclusive)          # a membrane exactly at the threshold stays silent
+    assert not result.ok and "strictly above" in result.message
+
+
+def test_forward_scores_equal_the_sequence_model_over_snntorch(active_model, videos):
+    """Reference for the build exercise, checked against snntorch's RLeaky (through SequenceModel)."""
+    x, _ = _inputs(videos)
+    x = x[:8]
+    record = active_model(x)
+    assert record.spk_hidden.sum() > 0 and record.spk_out.sum() > 0
+    scores = l06.forward_scores(x.flatten(2), l06.network_weights(active_model), TASK.window)
+    torch.testing.assert_close(scores, TASK.scores(record), rtol=1e-4, atol=1e-4)
+    with pytest.raises(TypeError, match="model"):
+        l06.network_weights(rsnn.build("feedforward", input_size=TASK.input_size))
+
+
+def _student_forward(mistake=None):
+    """The forward pass as a student writes it, with one mistake of the catalogue (or none)."""
+
+    def forward(frames, weights, window):
+        w, beta, thr = weights, weights["beta"], weights["threshold"]
+        mem1 = spk1 = torch.zeros(frames.shape[0], w["W1"].shape[0])
+        mem2 = spk2 = torch.zeros(frames.shape[0], w["W2"].shape[0])
+        mems, spks = [], []
+        for t in range(frames.shape[1]):
+            rec1 = 0 if mistake == "no_recurrence" else spk1 @ w["V1"].T + w["c1"]
+            mem1 = beta * mem1 + frames[:, t] @ w["W1"].T + w["b1"] + rec1 - (0 if mistake == "no_reset" else thr * spk1)
+            spk1 = (mem1 > thr).float()
+            into2 = mem1 if mistake == "membrane_forward" else spk1
+            rec2 = 0 if mistake == "no_recurrence" else spk2 @ w["V2"].T + w["c2"]
+            mem2 = beta * mem2 + into2 @ w["W2"].T + w["b2"] + rec2 - (0 if mistake == "no_reset" else thr * spk2)
+            spk2 = (mem2 > thr).float()
+            mems.append(mem2)
+            spks.append(spk2)
+        mems, spks = torch.stack(mems), torch.stack(spks)
+        return {"whole_video": lambda: mems.mean(0), "last_frame": lambda: mems[-1],
+                "spike_counts": lambda: spks[window].sum(0), "membrane_sum": lambda: mems[window].sum(0),
+                }.get(mistake, lambda: mems[window].mean(0))()
+
+    return forward
+
+
+@pytest.mark.parametrize("mistake, hint", l06.FORWARD_MISTAKES)
+def test_forward_pass_checker_names_each_catalogue_mistake(mistake, hint):
+    result = l06.check_forward_pass(_student_forward(mistake))
+    assert not result.ok and result.attempted
+    assert result.message.endswith("Hint: " + hint)
+
+
+def test_forward_pass_checker_verdicts():
+    assert l06.check_forward_pass(_student_forward()).ok
+    assert not l06.check_forward_pass(...).attempted
+
+    def stub(frames, weights, window):
+        ...
+
+    assert not l06.check_forward_pass(stub).attempted
+    assert "function of (frames, weights, window)" in l06.check_forward_pass(42).message
+    carried = {}
+
+    def carries_state(frames, weights, window):          # the state of the previous call leaks in
+        scores = _student_forward()(frames, weights, window) + carried.get("mem", 0.0)
+        carried["mem"] = 0.3
+        return scores
+
+    assert "second call" in l06.check_forward_pass(carries_state).message
+    nan = l06.check_forward_pass(lambda f, w, win: torch.full((f.shape[0], 4), float("nan")))
+    assert not nan.ok and "NaN" in nan.message
+    shape = l06.check_forward_pass(lambda f, w, win: torch.zeros(4))
+    assert not shape.ok and "shape" in shape.message
+    text = l06.check_forward_pass(lambda f, w, win: "scores")
+    assert not text.ok and "number" in text.message
+    other = l06.check_forward_pass(lambda f, w, win: _student_forward()(f, w, win) * 1.5)
+    assert not other.ok and "Hint: start both layers at rest" in other.message
+
+
+def test_forward_pass_checker_stops_a_function_that_never_returns(monkeypatch):
+    from snnlesson import checks
+
+    def forever(frames, weights, window):
+        while True:
+            pass
+
+    original = checks.call_answer
+
+    def quick(*args, **kwargs):
+        kwargs["time_limit_s"] = 0.3
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(l06, "call_answer", quick)
+    result = l06.check_forward_pass(forever)
+    assert not result.ok and "did not return within 0.3 s" in result.message
+
+
+def test_weight_figures_are_readable_on_a_slide(active_model):
+    """Issue 18: the heatmaps were drawn at 72 dpi with 8-point labels (about 7 px); now >= 100 dpi, >= 10 pt."""
+    before = rsnn.build("rsnn", input_size=TASK.input_size, seed=0)
+    for figure in (l06.weight_heatmaps, l06.weight_histograms):
+        fig = figure(before, active_model)
+        assert fig.dpi >= 100, figure.__name__
+        for ax in fig.axes:
+            if ax.get_xlabel() and ax.get_label() != "<colorbar>":
+                assert ax.xaxis.label.get_fontsize() >= 10 and ax.title.get_fontsize() >= 10, figure.__name__
+        plt.close(fig)
+
+
+def test_scores_agreement_plots_both_forward_passes():
+    yours = torch.tensor([[1.0, 0.0], [0.0, 2.0], [0.5, 0.2]])
+    reference = yours.clone()
+    reference[2] = torch.tensor([0.1, 0.9])
+    fig = l06.scores_agreement(yours, reference, torch.tensor([0, 1, 1]))
+    ax = fig.axes[0]
+    np.testing.assert_allclose(ax.collections[0].get_offsets(), np.column_stack([reference.ravel(), yours.ravel()]))
+    assert "66.7%" in ax.get_title() and "100.0%" in ax.get_title()
+    assert "membrane units" in ax.get_xlabel() and "membrane units" in ax.get_ylabel()
+    plt.close(fig)
+    with pytest.raises(ValueError, match="yours"):
+        l06.scores_agreement(torch.full((3, 2), float("nan")), reference, torch.tensor([0, 1, 1]))
+    with pytest.raises(ValueError, match="reference"):
+        l06.scores_agreement(yours, reference[:2], torch.tensor([0, 1, 1]))

@@ -208,16 +208,41 @@ def test_tasks_build_the_videos_the_network_sees():
         rsnn.Task("bad", num_frames=10, cue_frames=None, answer_frames=11)
 
 
-def test_readout_counts_spikes_in_the_answer_window_and_loss_uses_membranes():
+def test_readout_is_the_mean_membrane_of_the_answer_window_the_quantity_the_loss_trains():
+    """Issue 18: the readout must be what the loss trains (lesson 05's membrane readout). With spike
+    counts, a network whose output is silent in the answer window 'answered' class 0 on every video."""
     task = rsnn.Task("t", num_frames=6, cue_frames=2, answer_frames=2, num_classes=3)
     spk = torch.zeros(6, 1, 3)
     spk[0, 0, 0] = 1                     # before the window: does not count
     spk[4, 0, 2] = spk[5, 0, 2] = 1
     mem = torch.zeros(6, 1, 3)
+    mem[0, 0, 0] = 100.0                 # before the window: does not count
     mem[4:, 0, 1] = 5.0
+    mem[4, 0, 2] = 1.0
     record = rsnn.RSNNRecord(spk, mem, spk, mem)
-    assert task.scores(record).tolist() == [[0.0, 0.0, 2.0]]
-    assert task.loss(record, torch.tensor([1])) < task.loss(record, torch.tensor([2]))
+    assert task.scores(record).tolist() == [[0.0, 5.0, 0.5]]          # mean over frames 4 and 5
+    assert task.spike_counts(record).tolist() == [[0.0, 0.0, 2.0]]
+    assert torch.equal(task.loss(record, torch.tensor([1])),
+                       torch.nn.functional.cross_entropy(task.scores(record), torch.tensor([1])))
+    silent = rsnn.RSNNRecord(spk, mem, torch.zeros_like(spk), mem)   # no output spike: still an answer
+    assert int(task.scores(silent).argmax(1)) == 1 and int(task.spike_counts(silent).argmax(1)) == 0
+
+
+def test_twin_hyperparams_match_the_rsnn_parameter_count():
+    """Counted by hand: RSNN 324*128+128 + 128*128+128 + 128*10+10 + 10*10+10 = 59,512; the twin with
+    178 hidden neurons 324*178+178 + 178*10+10 = 59,640 (the nearest hidden size); the networks agree."""
+    assert rsnn.num_parameters() == 59_512 and rsnn.num_parameters(kind="feedforward") == 42_890
+    twin = rsnn.twin_hyperparams()
+    assert twin.hidden_size == 178 and rsnn.num_parameters(twin, kind="feedforward") == 59_640
+    for kind, hp in (("rsnn", None), ("feedforward", twin), ("scratch", None)):
+        model = rsnn.build(kind, hp)
+        assert sum(p.numel() for p in model.parameters()) == rsnn.num_parameters(hp, kind=kind)
+    small = small_hp()
+    twin = rsnn.twin_hyperparams(small, 36)
+    assert abs(rsnn.num_parameters(twin, 36, "feedforward") - rsnn.num_parameters(small, 36)) <= 36 + 1 + 3
+    assert twin.beta == small.beta and twin.output_size == small.output_size
+    with pytest.raises(TypeError, match="hp"):
+        rsnn.twin_hyperparams("big")
 
 
 # --------------------------------------------------------------------------------------- training
@@ -318,3 +343,23 @@ def test_bad_input_sizes_beyond_the_budget_are_refused_before_allocating():
         rsnn.RecurrentLIF(10 ** 11, LIFDiscreteParams(), surrogate.heaviside)
     with pytest.raises(ValueError, match="num_samples"):
         rsnn.TASKS["digit"].videos(10 ** 11)
+
+
+def test_memory_task_shows_a_distractor_from_another_video_between_cue_and_answer():
+    task = rsnn.TASKS["delayed_digit"]
+    assert task.distractor_frames == (8, 12) and rsnn.DELAY_ONLY.distractor_frames is None
+    frames = torch.zeros(3, task.num_frames, 1, task.canvas, task.canvas)
+    for i in range(3):
+        frames[i, :, 0, i, i] = i + 1.0           # video i is marked by one pixel of value i + 1
+    x = task.inputs(frames)
+    pooled = torch.nn.functional.avg_pool2d(frames[:, 0], task.pool)
+    torch.testing.assert_close(x[:, 0], pooled)                             # the cue: each video's own digit
+    assert x[:, task.cue_frames:8].abs().sum() == 0 and x[:, 12:].abs().sum() == 0    # blank gaps
+    torch.testing.assert_close(x[:, 9], torch.roll(pooled, 1, dims=0))      # the distractor: video i - 1's
+    no_distractor = rsnn.DELAY_ONLY.inputs(frames)
+    assert no_distractor[:, task.cue_frames:].abs().sum() == 0
+    for bad, error in (((3, 12), ValueError), ((8, 18), ValueError), ((9, 8), ValueError), ([8, 12], TypeError)):
+        with pytest.raises(error, match="distractor_frames"):
+            rsnn.Task("bad", num_frames=20, cue_frames=4, answer_frames=4, distractor_frames=bad)
+    with pytest.raises(ValueError, match="distractor_frames"):
+        rsnn.Task("bad", num_frames=20, cue_frames=None, answer_frames=4, distractor_frames=(8, 12))

@@ -30,19 +30,21 @@ from matplotlib.ticker import MaxNLocator
 
 from snnlesson import rsnn
 from snnlesson._validate import check_bool, check_choice, check_int, check_real, check_seed, check_tensor
-from snnlesson.checks import CheckResult, call_answer, compare_arrays, failed, is_stub, not_attempted, passed
+from snnlesson.checks import (CheckResult, call_answer, compare_arrays, diagnose, failed, is_stub, not_attempted,
+                              passed)
 from snnlesson.explorer import Explorer, register_explorer, slider
 
 __all__ = [
     "LESSON", "code_listing", "load_data", "train_lesson", "RECORD_NAME", "load_record", "write_record", "record_summary",
     "gallery_animation", "frame_strip", "spike_rasters", "weight_heatmaps", "weight_histograms",
     "comparison_bars", "training_curves", "rsnn_explorer", "check_recurrent_step",
+    "network_weights", "forward_scores", "FORWARD_MISTAKES", "check_forward_pass", "scores_agreement",
 ]
 
 #: The notebook's training run: sizes, seeds and epochs (seconds per network on a 2-core CPU).
 LESSON = {"train_videos": 2000, "test_videos": 500, "seed": 0, "epochs": 8}
 RECORD_NAME = "rsnn_training_record.json"
-_KIND_LABEL = {"rsnn": "RSNN (RLeaky)", "feedforward": "feed-forward twin (Leaky)"}
+_KIND_LABEL = {"rsnn": "RSNN (RLeaky)", "feedforward": "feed-forward twin (Leaky, 178 hidden)"}
 _COLORS = {"rsnn": "tab:blue", "feedforward": "tab:orange"}
 
 
@@ -65,7 +67,8 @@ def load_data(task: str, *, train_videos: int = LESSON["train_videos"], test_vid
 
 def train_lesson(task: str, kinds=("rsnn", "feedforward"), *, data=None, epochs: int = LESSON["epochs"],
                  seed: int = LESSON["seed"], progress: bool = True) -> dict:
-    """Train each of ``kinds`` on ``task`` with the lesson's settings.
+    """Train each of ``kinds`` on ``task`` with the lesson's settings (the feed-forward twin with as many
+    parameters as the RSNN, :func:`snnlesson.rsnn.twin_hyperparams`).
 
     Returns ``{kind: {"model", "initial" (the untrained copy), "history"}}``; ``data`` is
     ``(train_data, test_data)`` (default :func:`load_data`).
@@ -83,8 +86,10 @@ def train_lesson(task: str, kinds=("rsnn", "feedforward"), *, data=None, epochs:
     train_data, test_data = load_data(task) if data is None else data
     runs = {}
     for kind in kinds:
-        initial = rsnn.build(kind, input_size=task.input_size, seed=seed)
-        model, history = rsnn.train_network(kind, task, train_data, test_data, seed=seed, epochs=epochs,
+        # the twin gets the recurrent weights' budget as extra hidden neurons: as many parameters
+        hp = rsnn.twin_hyperparams(input_size=task.input_size) if kind == "feedforward" else None
+        initial = rsnn.build(kind, hp, input_size=task.input_size, seed=seed)
+        model, history = rsnn.train_network(kind, task, train_data, test_data, hp=hp, seed=seed, epochs=epochs,
                                             progress=progress)
         runs[kind] = {"model": model, "initial": initial, "history": history}
     return runs
@@ -254,7 +259,8 @@ def _stable_player_id(html: str) -> str:
 def frame_strip(videos, task: rsnn.Task | None = None, *, rows: int = 4, columns: int = 8):
     """A static strip of frames (for print): ``rows`` videos, ``columns`` frames evenly spaced.
 
-    With ``task``, the frames are what the network sees (pooled; blank after the cue).
+    With ``task``, the frames are what the network sees (pooled; blank after the cue, except for
+    the distractor, another video's digit, in the memory task).
     """
     videos = _check_videos(videos)
     task = None if task is None else rsnn._task(task)
@@ -293,6 +299,9 @@ def _raster_axes(ax, num_steps: int, num_neurons: int, title: str, task: rsnn.Ta
     ax.axvspan(task.window.start - 0.5, num_steps - 0.5, color="0.9", zorder=0, label="answer window")
     if task.cue_frames is not None:
         ax.axvspan(-0.5, task.cue_frames - 0.5, color="#fde9c9", zorder=0, label="digit visible")
+    if task.distractor_frames is not None:
+        start, stop = task.distractor_frames
+        ax.axvspan(start - 0.5, stop - 0.5, color="#e4dcf2", zorder=0, label="distractor visible")
     ax.set_xlim(-0.5, num_steps - 0.5)
     ax.set_ylim(-0.5, num_neurons - 0.5)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # frames are whole steps (no tick at 2.5)
@@ -367,17 +376,17 @@ def _weights(model: rsnn.SequenceModel) -> dict:
 def weight_heatmaps(before: rsnn.SequenceModel, after: rsnn.SequenceModel):
     """Heatmaps of every weight matrix before (top row) and after (bottom row) training."""
     w0, w1 = map(_weights, _check_pair(before, after))
-    fig, axes = plt.subplots(2, len(w0), figsize=(3.4 * len(w0), 6.0), squeeze=False, layout="constrained",
-                             dpi=72)
+    # matplotlib's default 100 dpi and 10-point labels: readable on a slide (at 72 dpi they were ~7 px)
+    fig, axes = plt.subplots(2, len(w0), figsize=(3.6 * len(w0), 6.6), squeeze=False, layout="constrained")
     for col, name in enumerate(w0):
         limit = float(np.abs(w1[name][0]).max())
         for row, (weights, when) in enumerate(((w0, "before"), (w1, "after"))):
             ax = axes[row, col]
             image = ax.imshow(weights[name][0], cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto",
                               interpolation="nearest")
-            ax.set_title(f"{name}\n{when} training", fontsize=9)
-            ax.set_xlabel("from pixel (index)" if name.startswith("fc1") else "from neuron (index)", fontsize=8)
-            ax.set_ylabel("to neuron (index)", fontsize=8)
+            ax.set_title(f"{name}\n{when} training", fontsize=11)
+            ax.set_xlabel("from pixel (index)" if name.startswith("fc1") else "from neuron (index)", fontsize=10)
+            ax.set_ylabel("to neuron (index)", fontsize=10)
             # neuron indices are whole numbers (no tick at 2.5); few x ticks, so that "120" and "160" stay apart
             ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -389,7 +398,7 @@ def weight_heatmaps(before: rsnn.SequenceModel, after: rsnn.SequenceModel):
 def weight_histograms(before: rsnn.SequenceModel, after: rsnn.SequenceModel):
     """Histograms of the weights (top) and biases (bottom) of each layer, before and after training."""
     w0, w1 = map(_weights, _check_pair(before, after))
-    fig, axes = plt.subplots(2, len(w0), figsize=(3.2 * len(w0), 5.2), squeeze=False)
+    fig, axes = plt.subplots(2, len(w0), figsize=(3.6 * len(w0), 6.0), squeeze=False)
     for col, name in enumerate(w0):
         for row, what in enumerate(("weights", "biases")):
             ax = axes[row, col]
@@ -397,10 +406,10 @@ def weight_histograms(before: rsnn.SequenceModel, after: rsnn.SequenceModel):
             bins = np.linspace(min(a.min(), b.min()), max(a.max(), b.max()), 40)
             ax.hist(a, bins=bins, color="0.6", alpha=0.8, label="before")
             ax.hist(b, bins=bins, histtype="step", color="tab:red", lw=1.5, label="after")
-            ax.set_title(f"{name}: {what}", fontsize=9)
-            ax.set_xlabel("weight (dimensionless)" if row == 0 else "bias (membrane units per step)", fontsize=8)
-            ax.set_ylabel("count", fontsize=8)
-            ax.legend(fontsize=7)
+            ax.set_title(f"{name}: {what}", fontsize=11)
+            ax.set_xlabel("weight (dimensionless)" if row == 0 else "bias (membrane units per step)", fontsize=10)
+            ax.set_ylabel("count", fontsize=10)
+            ax.legend(fontsize=9)
     fig.suptitle("Weights and biases before and after training")
     fig.tight_layout()
     return fig
@@ -568,11 +577,16 @@ def check_recurrent_step(answer) -> CheckResult:
                       f"got {type(answer).__name__}.")
     gen = torch.Generator().manual_seed(6)
     n = 5
-    for beta, threshold in ((0.8, 1.0), (0.5, 0.7)):
+    for beta, threshold, exact in ((0.8, 1.0, False), (0.5, 0.7, False), (0.5, 1.0, True)):
         x = torch.rand(3, n, generator=gen) * 1.2
         mem = torch.rand(3, n, generator=gen) * 1.6
-        spk = (mem > threshold).float()                     # consistent with the membrane
         V = torch.randn(n, n, generator=gen) * 0.5
+        if exact:  # eighths add up exactly in floating point: some new membranes land ON the threshold
+            x, mem, V = (torch.round(t * 8) / 8 for t in (x, mem, V))
+            mem[0], x[0] = 1.0, 0.5                          # row 0, silent: 0.5 * 1.0 + 0.5 = threshold
+        spk = (mem > threshold).float()                     # consistent with the membrane
+        if exact:
+            spk[0] = 0.0
         case = f"beta={beta}, threshold={threshold}"
 
         def recurrent(s, V=V):
@@ -587,28 +601,222 @@ def check_recurrent_step(answer) -> CheckResult:
             return problem
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             return failed("your function should return two tensors, (spk_new, mem_new).")
+        if (compare_arrays("", got[0], expected.mem, rtol=1e-5, atol=1e-6) is None
+                and compare_arrays("", got[1], expected_spk) is None):
+            return failed(f"for {case} your function returned the membrane first and the spikes second. Hint: "
+                          "return them in the order (spk_new, mem_new).")
         problem = compare_arrays("mem_new", got[1], expected.mem, rtol=1e-5, atol=1e-6, case=case)
         if problem is not None:
-            hints = [
+            charged = beta * mem + x + recurrent(spk)
+            mistakes = [  # (the membrane this mistake gives, hint)
                 (beta * mem + x - spk * threshold, "the recurrent input V S[t-1] is missing."),
                 (beta * mem + x + recurrent(spk), "the reset is missing: subtract threshold * S[t-1]."),
                 (beta * mem + x + spk @ V - spk * threshold, "V is [to, from]: the recurrent input is V @ S, "
                                                              "that is spk @ V.T for a batch of row vectors."),
                 (mem + x + recurrent(spk) - spk * threshold, "the membrane must leak: multiply it by beta."),
+                (charged - (charged > threshold).float() * threshold,
+                 "you reset with the NEW spike, in the same step. RLeaky resets by the spike of the previous "
+                 "step: subtract threshold * spk (the S[t-1] you were given), then fire on the new membrane."),
+                (beta * (mem - spk * threshold) + x + recurrent(spk),
+                 "the reset is subtracted before the leak; subtract threshold * S[t-1] after it, unscaled by beta."),
             ]
-            for wrong, hint in hints:
-                try:
-                    same = np.allclose(np.asarray(torch.as_tensor(got[1]).detach().cpu(), dtype=float),
-                                       wrong.numpy(), rtol=1e-5, atol=1e-6)
-                except (TypeError, ValueError, RuntimeError):
-                    same = False
-                if same:
-                    return failed(f"{problem.message} Hint: {hint}")
-            return failed(f"{problem.message} Hint: U[t] = beta U[t-1] + x[t] + V S[t-1] - threshold S[t-1].")
+            result = diagnose(problem, got[1], mistakes,
+                              same=lambda a, b: compare_arrays("", a, b, rtol=1e-5, atol=1e-6) is None)
+            if result is problem:  # none of the catalogue: the general rule
+                return failed(f"{problem.message} Hint: U[t] = beta U[t-1] + x[t] + V S[t-1] - threshold S[t-1].")
+            return result
         problem = compare_arrays("spk_new", got[0], expected_spk, case=case)
         if problem is not None:
+            if compare_arrays("", got[0], (expected.mem >= threshold).float()) is None:
+                return failed(f"{problem.message} Hint: RLeaky fires when the membrane is strictly above the "
+                              "threshold, mem_new > threshold (a membrane exactly at it stays silent).")
+            if compare_arrays("", got[0], spk) is None:
+                return failed(f"{problem.message} Hint: you returned the old spikes; fire on the new membrane.")
             return failed(f"{problem.message} Hint: a neuron spikes when its NEW membrane exceeds the threshold.")
     return passed("your recurrent step matches snnlesson.rsnn.recurrent_lif_step (and so snntorch's RLeaky).")
+
+
+# ---------------------------------------------------------------------- build exercise: the forward pass
+
+_WEIGHT_NAMES = ("W1", "b1", "V1", "c1", "W2", "b2", "V2", "c2")
+
+
+def network_weights(model) -> dict:
+    """The trained parameters of an RSNN as plain tensors (detached, on the CPU), by the lesson's names:
+    ``W1 [hidden, inputs]``, ``b1``, ``V1 [hidden, hidden]``, ``c1`` (recurrent bias), ``W2``, ``b2``,
+    ``V2``, ``c2``; with ``beta`` and ``threshold``. ``model`` is a :class:`~snnlesson.rsnn.SequenceModel`
+    around an :class:`~snnlesson.rsnn.RSNNNet` or :class:`~snnlesson.rsnn.ScratchRSNN`."""
+    if not isinstance(model, rsnn.SequenceModel) or isinstance(model.net, rsnn.FeedForwardNet):
+        raise TypeError(f"model must be a SequenceModel around a recurrent network (rsnn.build('rsnn')), "
+                        f"got {type(getattr(model, 'net', model)).__name__}")
+    net = model.net
+    layers = (net.fc1, net.snn1.recurrent, net.fc2, net.snn2.recurrent)
+    tensors = [t.detach().cpu().clone() for layer in layers for t in (layer.weight, layer.bias)]
+    weights = dict(zip(_WEIGHT_NAMES, tensors))
+    if isinstance(net, rsnn.ScratchRSNN):
+        beta, threshold = net.snn1.params.beta, net.snn1.params.threshold
+    else:
+        beta, threshold = float(net.snn1.beta), float(net.snn1.threshold)
+    return {**weights, "beta": float(beta), "threshold": float(threshold)}
+
+
+def forward_scores(frames: torch.Tensor, weights: dict, window: slice) -> torch.Tensor:
+    r"""The reference for the build exercise: run the two recurrent LIF layers over whole sequences.
+
+    ``frames`` ``[batch, num_steps, inputs]``; every sequence starts from rest (``U = 0``, ``S = 0``).
+    Per step :math:`t`, for layer 1 (input :math:`x[t]`) then layer 2 (input :math:`S_1[t]`):
+
+    .. math::
+
+        U[t] = \beta U[t-1] + W x[t] + b + V S[t-1] + c - U_{\rm thr} S[t-1], \qquad
+        S[t] = \Theta(U[t] - U_{\rm thr})
+
+    Returns the class scores ``[batch, classes]``: the output membrane averaged over ``window``
+    (the lesson's readout, :meth:`snnlesson.rsnn.Task.scores`).
+    """
+    w = weights
+    beta, threshold = w["beta"], w["threshold"]
+    batch = frames.shape[0]
+    mem1 = spk1 = torch.zeros(batch, w["W1"].shape[0])
+    mem2 = spk2 = torch.zeros(batch, w["W2"].shape[0])
+    out = []
+    for t in range(frames.shape[1]):
+        mem1 = beta * mem1 + frames[:, t] @ w["W1"].T + w["b1"] + spk1 @ w["V1"].T + w["c1"] - threshold * spk1
+        spk1 = (mem1 > threshold).float()
+        mem2 = beta * mem2 + spk1 @ w["W2"].T + w["b2"] + spk2 @ w["V2"].T + w["c2"] - threshold * spk2
+        spk2 = (mem2 > threshold).float()
+        out.append(mem2)
+    return torch.stack(out)[window].mean(0)
+
+
+def _hidden_network(seed: int, inputs: int = 12, hidden: int = 9, classes: int = 4) -> dict:
+    """Random weights strong enough that both layers fire and the recurrence matters (for the checker)."""
+    gen = torch.Generator().manual_seed(seed)
+
+    def rand(*shape, scale):
+        return torch.randn(*shape, generator=gen) * scale
+
+    return {"W1": rand(hidden, inputs, scale=0.6), "b1": rand(hidden, scale=0.2), "V1": rand(hidden, hidden, scale=0.7),
+            "c1": rand(hidden, scale=0.2), "W2": rand(classes, hidden, scale=0.9), "b2": rand(classes, scale=0.2),
+            "V2": rand(classes, classes, scale=0.7), "c2": rand(classes, scale=0.2), "beta": 0.8, "threshold": 1.0}
+
+
+def _mistake_forward(frames, w, window, *, mistake: str) -> torch.Tensor:
+    """The reference with one typical mistake (the checker's catalogue)."""
+    beta, threshold = w["beta"], w["threshold"]
+    batch = frames.shape[0]
+    mem1 = spk1 = torch.zeros(batch, w["W1"].shape[0])
+    mem2 = spk2 = torch.zeros(batch, w["W2"].shape[0])
+    mems, spks = [], []
+    for t in range(frames.shape[1]):
+        rec1 = 0.0 if mistake == "no_recurrence" else spk1 @ w["V1"].T + w["c1"]
+        reset1 = 0.0 if mistake == "no_reset" else threshold * spk1
+        mem1 = beta * mem1 + frames[:, t] @ w["W1"].T + w["b1"] + rec1 - reset1
+        spk1 = (mem1 > threshold).float()
+        drive = mem1 if mistake == "membrane_forward" else spk1
+        rec2 = 0.0 if mistake == "no_recurrence" else spk2 @ w["V2"].T + w["c2"]
+        reset2 = 0.0 if mistake == "no_reset" else threshold * spk2
+        mem2 = beta * mem2 + drive @ w["W2"].T + w["b2"] + rec2 - reset2
+        spk2 = (mem2 > threshold).float()
+        mems.append(mem2)
+        spks.append(spk2)
+    mems, spks = torch.stack(mems), torch.stack(spks)
+    if mistake == "whole_video":
+        return mems.mean(0)
+    if mistake == "last_frame":
+        return mems[-1]
+    if mistake == "spike_counts":
+        return spks[window].sum(0)
+    if mistake == "membrane_sum":
+        return mems[window].sum(0)
+    return mems[window].mean(0)
+
+
+#: The forward-pass exercise's catalogue: (mistake, hint).
+FORWARD_MISTAKES = (
+    ("no_recurrence", "the recurrent input is missing: add V S[t-1] + c (spk @ V.T + c) in both layers. Without "
+                      "it this is the feed-forward twin."),
+    ("no_reset", "the reset is missing: subtract threshold * S[t-1] (the spikes of the previous step)."),
+    ("membrane_forward", "layer 2 receives layer 1's SPIKES, spk1 @ W2.T, not its membrane."),
+    ("whole_video", "you averaged the output membrane over the whole video; average it over the answer window "
+                    "only, mem_out[window].mean(0)."),
+    ("last_frame", "you read only the last frame; average the output membrane over the answer window."),
+    ("spike_counts", "you counted output spikes; the lesson's readout (what the loss trains) is the mean output "
+                     "membrane over the answer window."),
+    ("membrane_sum", "you summed the membrane over the answer window; average it (divide by the window's "
+                     "length): the scores then do not depend on the window's length."),
+)
+
+
+def scores_agreement(yours: torch.Tensor, reference: torch.Tensor, labels: torch.Tensor):
+    """The build exercise's result beside the package's: a scatter of the class scores of both forward
+    passes (on the diagonal where they agree), titled with the accuracy of each."""
+    yours = check_tensor("yours", yours, ndim=2)
+    reference = check_tensor("reference", reference, shape=tuple(yours.shape))
+    labels = check_tensor("labels", labels, shape=(yours.shape[0],), floating=False)
+    for name, t in (("yours", yours), ("reference", reference)):
+        if not bool(torch.isfinite(t).all()):
+            raise ValueError(f"{name} contains NaN or infinity")
+    a, b = yours.detach().cpu().numpy().ravel(), reference.detach().cpu().numpy().ravel()
+    acc_a = float((yours.argmax(1).cpu() == labels.cpu()).float().mean())
+    acc_b = float((reference.argmax(1).cpu() == labels.cpu()).float().mean())
+    fig, ax = plt.subplots(figsize=(4.6, 4.2))
+    low, high = float(min(a.min(), b.min())), float(max(a.max(), b.max()))
+    pad = 0.05 * (high - low) + 1e-6
+    ax.plot([low - pad, high + pad], [low - pad, high + pad], color="0.6", lw=1, label="equal scores")
+    ax.scatter(b, a, s=6, alpha=0.5, color="tab:blue", label="one video, one class")
+    ax.set_xlim(low - pad, high + pad)
+    ax.set_ylim(low - pad, high + pad)
+    ax.set_xlabel("score, rsnn.SequenceModel (membrane units)")
+    ax.set_ylabel("score, your forward pass (membrane units)")
+    ax.set_title(f"Your forward pass: {acc_a:.1%} correct\nsnntorch's RLeaky: {acc_b:.1%} correct", fontsize=10)
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def check_forward_pass(answer) -> CheckResult:
+    """Build exercise: ``answer(frames, weights, window) -> scores``, the RSNN over whole sequences.
+
+    Runs the reader's function on hidden random networks and videos (not the lesson's), compares
+    with :func:`forward_scores` (itself equal to :class:`snnlesson.rsnn.SequenceModel` over
+    ``snntorch.RLeaky``, tested), walks :data:`FORWARD_MISTAKES`, and calls the function twice on
+    the same input to catch a state carried over from the previous call (no reset per sequence).
+    """
+    if is_stub(answer):
+        return not_attempted()
+    if not callable(answer):
+        return failed(f"your answer should be a function of (frames, weights, window), got {type(answer).__name__}.")
+    stub = not_attempted("your function returns nothing yet: replace `...` with your code and `return` the scores.")
+    for seed, (batch, steps, window) in ((11, (5, 9, slice(5, 9))), (12, (3, 7, slice(2, 7)))):
+        w = _hidden_network(seed)
+        gen = torch.Generator().manual_seed(seed + 100)
+        frames = (torch.rand(batch, steps, w["W1"].shape[1], generator=gen) < 0.5).float()
+        frames[:, steps // 2:] = 0.0                      # a blank gap, as in the lesson's memory task
+        case = f"a hidden network with {batch} sequences of {steps} steps, answer window {window.start}..{window.stop - 1}"
+        expected = forward_scores(frames, w, window)
+        got, problem = call_answer(answer, (frames.clone(), dict(w), window), case, stub, time_limit_s=10)
+        if problem is not None:
+            return problem
+        problem = compare_arrays("the scores", got, expected, rtol=1e-4, atol=1e-5, case=case)
+        if problem is not None:
+            mistakes = [(lambda m=m: _mistake_forward(frames, w, window, mistake=m), hint)
+                        for m, hint in FORWARD_MISTAKES]
+            result = diagnose(problem, got, mistakes,
+                              same=lambda a, b: compare_arrays("", a, b, rtol=1e-4, atol=1e-5) is None)
+            if result is problem:
+                return failed(f"{problem.message} Hint: start both layers at rest, then for every step update "
+                              "layer 1 from the frame and layer 2 from layer 1's spikes; score = mean output "
+                              "membrane over the window.")
+            return result
+        again, problem = call_answer(answer, (frames.clone(), dict(w), window), case, stub, time_limit_s=10)
+        if problem is not None:
+            return problem
+        if compare_arrays("", again, expected, rtol=1e-4, atol=1e-5) is not None:
+            return failed(f"a second call on the same sequences gave other scores ({case}). Hint: the state is "
+                          "carried over from the previous call; every sequence must start at rest (mem = 0, "
+                          "spk = 0), set inside your function.")
+    return passed("your forward pass gives the lesson's scores on hidden networks (and so snntorch's RLeaky).")
 
 
 if __name__ == "__main__":  # python -m snnlesson.lessons.l06_rsnn --record
