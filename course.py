@@ -413,15 +413,21 @@ def course_lessons(folder: Path = LESSONS) -> dict[str, list[str]]:
     return {p.stem: lesson_exercises(_load(p)) for p in lesson_notebooks(folder)}
 
 
+def _lesson_in_name(path, lessons) -> str | None:
+    """The lesson whose name the file name holds (the longest, where several do)."""
+    in_name = [lesson for lesson in lessons if lesson in Path(path).name]
+    return max(in_name, key=len) if in_name else None
+
+
 def identify_lesson(nb: dict, path, lessons: dict) -> str | None:
     """Which lesson a submission is: the student edition's metadata, else the lesson's name in the
     file name (the longest that fits), else the lesson sharing the most exercises with it."""
     named = nb.get("metadata", {}).get("snnlesson", {})
     if isinstance(named, dict) and named.get("lesson") in lessons:
         return named["lesson"]
-    in_name = [lesson for lesson in lessons if lesson in Path(path).name]
-    if in_name:
-        return max(in_name, key=len)
+    in_name = _lesson_in_name(path, lessons)
+    if in_name is not None:
+        return in_name
     called = {name for cell in nb.get("cells", []) for name in checkers_called(cell)}
     overlap = sorted(((len(called & set(ex)), lesson) for lesson, ex in lessons.items()), reverse=True)
     if overlap and overlap[0][0] > 0 and (len(overlap) == 1 or overlap[1][0] < overlap[0][0]):
@@ -537,6 +543,7 @@ def grade_submission(path, lessons: dict | None = None, *, lesson: str | None = 
         if not isinstance(nb.get("cells"), list):
             raise ValueError("no list of cells")
     except (OSError, ValueError, AttributeError) as err:
+        lesson = lesson if lesson is not None else _lesson_in_name(path, lessons)
         student = student_name(path, lesson)
         return Submission(str(path), student, lesson or "?",
                           [Grade(student, lesson or "?", "-", "unreadable", f"not a notebook: {err}", str(path))])
@@ -632,8 +639,9 @@ def grade_main(argv: list[str]) -> int:
         submission = grade_submission(path, lessons, lesson=args.lesson, cell_timeout=args.cell_timeout,
                                       total_timeout=args.total_timeout)
         took = f" in {submission.execution.seconds:.0f} s" if submission.execution else ""
-        correct = sum(g.verdict == "correct" for g in submission.grades)
-        say(f"{submission.student}, {submission.lesson}: {correct} of {len(submission.grades)} correct{took}")
+        counts = [f"{n} {verdict}" for verdict in GRADES
+                  if (n := sum(g.verdict == verdict for g in submission.grades))]
+        say(f"{submission.student}, {submission.lesson}: {', '.join(counts) or 'no exercise'}{took}")
         grades += submission.grades
     print(grade_table(grades))
     write_grades_csv(grades, args.csv)
