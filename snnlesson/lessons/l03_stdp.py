@@ -13,6 +13,8 @@
 * :func:`window_explorer`: sliders for A+, A-, tau+, tau- and the bound rule.
 * :func:`competition_explorer`: input rate, A-/A+ and time over precomputed competition runs.
 * :func:`check_stdp_window`: the exercise "write the window".
+* :func:`check_online_stdp`: the build exercise "write the online rule" (all-to-all, then nearest);
+  :func:`online_rule` is the package's answer, :func:`online_rule_figure` draws the reader's beside it.
 """
 
 from __future__ import annotations
@@ -27,13 +29,14 @@ from matplotlib.ticker import FuncFormatter
 from snnlesson import stdp_competition as comp
 from snnlesson import stdp_pattern as pat
 from snnlesson._validate import check_array, check_int, check_real, check_size, check_spike_times
-from snnlesson.checks import (CheckResult, _answer_array, _apart, _close, call_answer, failed,
-                             is_stub, not_attempted, passed)
+from snnlesson.checks import (CheckResult, _answer_array, _answer_number, _apart, _close, call_answer, diagnose,
+                             failed, is_stub, not_attempted, passed)
 from snnlesson.explorer import Explorer, dropdown, register_explorer, slider
 from snnlesson.stdp import STDPParams, apply_change, online_stdp, pair_sum, window
 
 __all__ = ["window_figure", "pairing_figure", "traces_figure", "competition_figure", "competition_grid",
-           "pattern_figure", "input_raster_figure", "correlation_figure", "window_explorer", "competition_explorer", "check_stdp_window", "rate_curve"]
+           "pattern_figure", "input_raster_figure", "correlation_figure", "window_explorer", "competition_explorer", "check_stdp_window", "rate_curve",
+           "online_rule", "online_rule_figure", "check_online_stdp"]
 
 PRE_COLOR, POST_COLOR, W_COLOR = "tab:blue", "tab:red", "black"
 
@@ -588,3 +591,187 @@ def check_stdp_window(fn) -> CheckResult:
         return failed(f"at delta_t = {d[i]:g} s you return {shown_got}, expected {shown_expected} (for {case}).")
     return passed("your window equals snnlesson.stdp.window on every case: potentiation for pre-before-post, "
                   "depression for post-before-pre, and 0 at delta_t = 0.")
+
+
+# ------------------------------------------------------------------------- build exercise: online rule
+
+
+def online_rule(pre_times, post_times, a_plus: float, a_minus: float, tau_plus: float, tau_minus: float,
+                nearest: bool = False) -> float:
+    """The package's answer to the build exercise: the total weight change of one synapse (no bounds, from 0)
+    under the online trace rule, all-to-all or (``nearest=True``) nearest pairing; times in seconds.
+    It is :func:`snnlesson.stdp.online_stdp` with ``bound_rule="none"``."""
+    if not isinstance(nearest, (bool, np.bool_)):
+        raise TypeError(f"nearest must be True or False, got {nearest!r:.60}")
+    params = STDPParams(a_plus=a_plus, a_minus=a_minus, tau_plus=tau_plus, tau_minus=tau_minus, bound_rule="none",
+                        pairing="nearest" if nearest else "all-to-all")
+    return float(online_stdp(pre_times, post_times, params, weights=0.0, history=False).weights[0])
+
+
+def _trace_rule(pre, post, a_plus, a_minus, tau_plus, tau_minus, nearest=False, *, decay=True, swap_tau=False,
+                coincident="together", depression_sign=-1.0, reset=(True, True), swap_a=False, time_scale=1.0,
+                tau_scale=1.0, elapsed=True, own_trace=False):
+    """The event loop of the exercise with switches that make one typical mistake each (defaults: right)."""
+    if swap_a:
+        a_plus, a_minus = a_minus, a_plus
+    tau_x, tau_y = (tau_minus, tau_plus) if swap_tau else (tau_plus, tau_minus)
+    tau_x, tau_y = tau_x * tau_scale, tau_y * tau_scale
+    pre, post = np.asarray(pre, float) * time_scale, np.asarray(post, float) * time_scale
+    if coincident == "together":
+        events = [(t, t in pre, t in post) for t in np.union1d(pre, post)]
+    else:  # one spike at a time; at a shared time "pre first" or "post first"
+        first_pre = coincident == "pre first"
+        events = sorted([(t, True, False) for t in pre] + [(t, False, True) for t in post],
+                        key=lambda e: (e[0], not e[1] if first_pre else e[1]))
+    x = y = w = 0.0
+    t_last = 0.0
+    for t, pre_here, post_here in events:
+        if decay:
+            x *= np.exp(-((t - t_last) if elapsed else t) / tau_x)
+            y *= np.exp(-((t - t_last) if elapsed else t) / tau_y)
+        t_last = t
+        if post_here:
+            w += a_plus * (y if own_trace else x)
+        if pre_here:
+            w += depression_sign * a_minus * (x if own_trace else y)
+        if pre_here:
+            x = 1.0 if nearest and reset[0] else x + 1.0
+        if post_here:
+            y = 1.0 if nearest and reset[1] else y + 1.0
+    return w
+
+
+#: Seconds the reader's online rule may run on one hidden case before it is stopped.
+ONLINE_TIME_LIMIT_S = 5.0
+
+# hidden spike trains (s): coincident pre/post spikes, a first spike well after t = 0, bursts and gaps
+_ONLINE_CASES = (
+    (np.array([0.005, 0.012, 0.030, 0.031, 0.060, 0.071]), np.array([0.012, 0.020, 0.045, 0.060, 0.062]),
+     0.01, 0.012, 0.017, 0.034),
+    (np.array([0.041, 0.043, 0.090, 0.118, 0.150, 0.152, 0.155, 0.240, 0.300]),
+     np.array([0.050, 0.118, 0.151, 0.200, 0.240, 0.245]), 0.03, 0.02, 0.02, 0.045),
+    (np.round(np.sort(np.random.default_rng(19).choice(np.arange(1, 400), 24, replace=False)) * 1e-3, 3),
+     np.round(np.sort(np.random.default_rng(23).choice(np.arange(1, 400), 12, replace=False)) * 1e-3, 3),
+     0.5, 0.25, 0.01, 0.03),
+)
+for _pre, _post, *_ in _ONLINE_CASES[:2]:  # the hand-made cases must hold spikes at a shared time
+    assert np.intersect1d(_pre, _post).size >= 2
+
+
+def _online_mistakes(pre, post, a_plus, a_minus, tau_plus, tau_minus, nearest):
+    """The mistake catalogue: (what the mistake returns for this case, hint)."""
+    def rule(**mistake):
+        return lambda: _trace_rule(pre, post, a_plus, a_minus, tau_plus, tau_minus, nearest, **mistake)
+
+    return [
+        (rule(decay=False), "the traces never decay: before using them at a spike, multiply x by "
+                            "exp(-(t - t_last) / tau_plus) and y by exp(-(t - t_last) / tau_minus)."),
+        (rule(swap_tau=True), "the time constants are swapped: the presynaptic trace x decays with tau_plus "
+                              "(it drives potentiation), the postsynaptic trace y with tau_minus."),
+        (rule(elapsed=False), "decay by the time since the last event, exp(-(t - t_last) / tau), not by "
+                              "exp(-t / tau) with the absolute time t."),
+        (rule(coincident="pre first"), "at a time with both a pre- and a postsynaptic spike, your postsynaptic "
+                                       "spike read x after the presynaptic spike at the same time had raised it. "
+                                       "Update the weight from both traces first, then let the spikes move the "
+                                       "traces (W(0) = 0: spikes at the same instant do not pair)."),
+        (rule(coincident="post first"), "at a time with both a pre- and a postsynaptic spike, your presynaptic "
+                                        "spike read y after the postsynaptic spike at the same time had raised it. "
+                                        "Update the weight from both traces first, then let the spikes move the "
+                                        "traces (W(0) = 0: spikes at the same instant do not pair)."),
+        (rule(depression_sign=+1.0), "depression must lower the weight: at a presynaptic spike, w -= a_minus * y."),
+        (rule(swap_a=True), "a_plus and a_minus are swapped: a postsynaptic spike potentiates by a_plus * x, a "
+                            "presynaptic spike depresses by a_minus * y."),
+        (rule(own_trace=True), "each spike must read the OTHER neuron's trace: a postsynaptic spike potentiates "
+                               "by a_plus * x (the presynaptic trace), a presynaptic spike depresses by a_minus * y."),
+        (rule(reset=(False, False)), "with nearest=True a spike must SET its trace to 1 (x = 1.0), not add 1 "
+                                     "(x += 1 is all-to-all): only the nearest earlier spike counts."),
+        (rule(reset=(False, True)), "with nearest=True the presynaptic trace must be set to 1 at a presynaptic "
+                                    "spike too (x = 1.0, not x += 1)."),
+        (rule(reset=(True, False)), "with nearest=True the postsynaptic trace must be set to 1 at a postsynaptic "
+                                    "spike too (y = 1.0, not y += 1)."),
+        (rule(time_scale=1e3), "your traces have decayed to almost nothing before the next spike: the spike "
+                               "times and tau_plus, tau_minus are all in seconds; do not convert one of them to ms."),
+        (rule(tau_scale=1e3), "your traces hardly decay: the spike times and tau_plus, tau_minus are all in "
+                              "seconds; do not convert one of them to ms."),
+    ]
+
+
+def check_online_stdp(fn) -> CheckResult:
+    """Build exercise: ``fn(pre_times, post_times, a_plus, a_minus, tau_plus, tau_minus, nearest=False)`` returns
+    the total weight change (a number) of one synapse, from 0 and without bounds, under the online trace rule.
+
+    Checked on hidden spike trains (with spikes at shared times): all-to-all against the double sum
+    :func:`snnlesson.stdp.pair_sum`, then ``nearest=True`` against :func:`snnlesson.stdp.online_stdp` with
+    nearest pairing. A wrong answer gets the hint of the catalogued mistake it matches (:func:`_online_mistakes`).
+    """
+    if is_stub(fn):
+        return not_attempted()
+    if not callable(fn):
+        return failed("your answer should be a function of (pre_times, post_times, a_plus, a_minus, tau_plus, "
+                      f"tau_minus, nearest=False), got {type(fn).__name__}.")
+    name = getattr(fn, "__name__", "your function")
+    for nearest in (False, True):
+        for k, (pre, post, a_plus, a_minus, tau_plus, tau_minus) in enumerate(_ONLINE_CASES, 1):
+            case = (f"hidden case {k}, nearest={nearest}: {pre.size} pre- and {post.size} postsynaptic spikes, "
+                    f"a_plus={a_plus}, a_minus={a_minus}, tau_plus={tau_plus}, tau_minus={tau_minus}")
+            params = STDPParams(a_plus=a_plus, a_minus=a_minus, tau_plus=tau_plus, tau_minus=tau_minus,
+                                bound_rule="none", pairing="nearest" if nearest else "all-to-all")
+            expected = (online_stdp(pre, post, params, weights=0.0, history=False).weights[0] if nearest
+                        else pair_sum(pre, post, params))
+            got, problem = call_answer(fn, (pre.copy(), post.copy(), a_plus, a_minus, tau_plus, tau_minus, nearest),
+                                       case, time_limit_s=ONLINE_TIME_LIMIT_S)
+            if problem is not None:
+                return problem
+            got, problem = _answer_number(got, f"the weight change `{name}` returned")
+            if problem is not None:
+                return failed(f"{problem.message} (for {case}; return the total weight change w, one number.)")
+            scale = np.array([a_plus + a_minus])
+            if _close(np.array([got]), np.array([expected]), scale=scale):
+                continue
+            shown_got, shown_expected = _apart(got, expected)
+            what = "online_stdp with nearest pairing" if nearest else "the double sum pair_sum"
+            problem = failed(f"for {case}, you return {shown_got}; {what} gives {shown_expected}."
+                             + (" Your all-to-all rule is right; now nearest=True." if nearest else ""))
+            return diagnose(problem, got, _online_mistakes(pre, post, a_plus, a_minus, tau_plus, tau_minus, nearest),
+                            same=lambda a, b: _close(np.array([a]), np.array([b]), scale=scale))
+    return passed("your online rule equals the double sum (all-to-all) and online_stdp's nearest pairing on every "
+                  "hidden case, spikes at the same instant included.")
+
+
+def online_rule_figure(rule, pre_times, post_times, params: STDPParams = STDPParams(), *, num_points: int = 60):
+    """The weight change of one synapse over time under ``rule`` (the reader's function, or :func:`online_rule`),
+    all-to-all and nearest, as markers beside the package's :func:`~snnlesson.stdp.online_stdp` (lines).
+
+    ``rule`` is called on the spikes up to each of ``num_points`` times. Returns ``(fig, changes)``: the rule's
+    final changes ``{"all-to-all": ..., "nearest": ...}``.
+    """
+    if not callable(rule):
+        raise TypeError(f"rule must be a function like online_rule, got {type(rule).__name__}")
+    pre, post = check_spike_times("pre_times", pre_times), check_spike_times("post_times", post_times)
+    if not isinstance(params, STDPParams):
+        raise TypeError(f"params must be an STDPParams, got {type(params).__name__}")
+    num_points = check_int("num_points", num_points, minimum=2, maximum=500)
+    if pre.size + post.size > 5000:
+        raise ValueError(f"pre_times and post_times hold {pre.size + post.size} spikes; this figure takes at most 5000")
+    t_stop = float(max(pre.max(initial=0.0), post.max(initial=0.0))) + 0.01
+    checkpoints = np.linspace(0.0, t_stop, num_points)
+    fig, ax = plt.subplots(figsize=(7.5, 3.4))
+    changes = {}
+    for pairing, color in (("all-to-all", "tab:purple"), ("nearest", "tab:orange")):
+        p = STDPParams(a_plus=params.a_plus, a_minus=params.a_minus, tau_plus=params.tau_plus,
+                       tau_minus=params.tau_minus, bound_rule="none", pairing=pairing)
+        run = online_stdp(pre, post, p, weights=0.0)
+        ax.plot(np.concatenate([[0.0], np.repeat(run.times, 2), [t_stop]]), np.repeat(run.history[:, 0], 2),
+                color=color, lw=1, label=f"package's online_stdp, {pairing}")
+        mine = [float(rule(pre[pre <= t], post[post <= t], params.a_plus, params.a_minus, params.tau_plus,
+                           params.tau_minus, pairing == "nearest")) for t in checkpoints]
+        ax.plot(checkpoints, mine, "o", ms=3, color=color, mfc="none", label=f"the rule used here, {pairing}")
+        changes[pairing] = mine[-1]
+    ax.axhline(0, color="gray", lw=0.6)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("weight change since t = 0")
+    ax.set_title(f"one synapse, {pre.size} pre- and {post.size} postsynaptic spikes: "
+                 "the online rule beside the package's", fontsize=10)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    return fig, changes
