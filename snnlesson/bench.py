@@ -26,6 +26,7 @@ BENCHMARKS = {
     "spikeprop": "snnlesson.spikeprop_training:bench",
     "stdp": "snnlesson.stdp:bench",
     "rsnn": "snnlesson.rsnn:bench",
+    "cost": "snnlesson.cost:bench",
     # lesson benchmarks register here: "name": "snnlesson.module:function"
 }
 
