@@ -10,6 +10,12 @@ a spike time is smooth, until it jumps or the neuron falls silent), :func:`xor_t
 time, target and loss under sliders, beside the (precomputed) training run.
 :func:`check_kernel_derivative` checks the exercise.
 
+Build exercises (the reader writes SpikeProp's backward pass): :func:`check_output_gradient` judges the
+output layer's ``(dt_dw, delta)`` and :func:`check_hidden_delta` the hidden layer's ``delta``, on hidden
+networks against finite differences of the package's spike times; :func:`output_layer_gradient` and
+:func:`hidden_delta` are the package's answers. :func:`descent_figure` and :func:`xor_descent_figure` then
+train with the reader's functions beside :func:`snnlesson.spikeprop.backward`.
+
 Times are computed in seconds (``snnlesson.spikeprop``) and drawn in milliseconds.
 """
 
@@ -21,14 +27,17 @@ import numpy as np
 from snnlesson import spikeprop as sp
 from snnlesson._validate import check_int, check_real, check_seed, check_size
 from snnlesson import spikeprop_training as tr
-from snnlesson.checks import (CheckResult, _answer_array, _apart, _close, call_answer, failed,
+from snnlesson.checks import (CheckResult, _answer_array, _apart, _close, call_answer, diagnose, failed,
                              is_stub, not_attempted, passed)
 from snnlesson.data import xor_spike_times
 from snnlesson.explorer import Explorer, dropdown, int_slider, register_explorer, slider
 
 __all__ = ["kernel_figure", "time_vs_weight", "time_vs_weight_figure", "gradient_check",
            "xor_training_figure", "convergence_figure", "iris_output_figure", "timing_histogram",
-           "xor_snapshots", "srm_explorer", "check_kernel_derivative"]
+           "xor_snapshots", "srm_explorer", "check_kernel_derivative",
+           "output_layer_gradient", "hidden_delta", "finite_difference_dt_dw", "check_output_gradient",
+           "check_hidden_delta", "OUTPUT_GRADIENT_MISTAKES", "HIDDEN_DELTA_MISTAKES", "descend", "descent_figure",
+           "xor_descent", "xor_descent_figure"]
 
 MS = 1e3  # seconds -> milliseconds for the axes
 XOR_NAMES = ["(0, 0)", "(0, 1)", "(1, 0)", "(1, 1)"]
@@ -457,3 +466,592 @@ def check_kernel_derivative(fn) -> CheckResult:
         return failed(f"at s = {s[i]:g} s (tau = {tau:g} s) you return {shown_got}, expected {shown_expected}.")
     return passed("your ε'(s) equals snnlesson.spikeprop.kernel_derivative: positive while the PSP rises "
                   "(s < τ), zero at its peak s = τ, negative on its tail, and 0 before the spike arrives.")
+
+
+# ---------------------------------------------------------------------------------------------- build exercises
+#
+# 1. check_output_gradient: the reader writes output_layer_gradient(t_in, t_out, target, w, params) ->
+#    (dt_dw, delta) for one pattern of one output layer; the lesson then descends a neuron's spike time
+#    onto a target with it (descent_figure).
+# 2. check_hidden_delta: the reader writes hidden_delta(t_in, w_hidden, t_hidden, w_out, t_out, delta_out,
+#    params) -> delta_hidden; the lesson then trains the XOR network with both (xor_descent_figure).
+# Both are judged on hidden networks (other tau, threshold, delays and sizes than the notebook's) against
+# the package's spike times: dt/dw against central finite differences of sp.spike_time, and delta_hidden
+# through dE/dw = y delta against finite differences of the loss of sp.forward.
+
+
+def _one_pattern(t_in, t_out, w, params, out_name="t_out", in_name="t_in", w_name="w"):
+    params = sp._check_params(params)
+    t_in = sp._check_times(in_name, t_in)
+    t_out = sp._check_times(out_name, t_out, allow_inf=False)
+    if t_in.ndim != 1 or t_out.ndim != 1:
+        raise ValueError(f"{in_name} and {out_name} must be 1-d (one pattern), got shapes {t_in.shape} and "
+                         f"{t_out.shape}")
+    w = sp._check_weights(w_name, w, t_in.shape[-1], params)
+    if w.ndim != 3 or w.shape[1] != t_out.shape[0]:
+        raise ValueError(f"{w_name} must have shape [n_in={t_in.shape[0]}, n_out={t_out.shape[0]}, "
+                         f"n_terminals={params.n_terminals}], got {w.shape}")
+    return t_in, t_out, w, params
+
+
+def output_layer_gradient(t_in, t_out, target, w, params: sp.SRMParams | None = None):
+    r"""The package's answer to the first build exercise: one output layer, one pattern.
+
+    t_in ``[n_in]`` and t_out ``[n_out]`` the layer's input and output spike times (s; every output
+    fired), target ``[n_out]`` (s), w ``[n_in, n_out, n_terminals]``. Returns ``(dt_dw, delta)``:
+
+    .. math::
+
+        \frac{\partial t_j}{\partial w_{ij}^k} = -\frac{y_i^k(t_j)}{\sum_{i,k} w_{ij}^k\,\varepsilon'(t_j - t_i - d^k)},
+        \qquad
+        \delta_j = \frac{t_j^d - t_j}{\sum_{i,k} w_{ij}^k\,\varepsilon'(t_j - t_i - d^k)}
+
+    (``[n_in, n_out, n_terminals]`` in s per unit weight, and ``[n_out]`` in s²), so that
+    :math:`\partial E/\partial w_{ij}^k = (t_j - t_j^d)\,\partial t_j/\partial w_{ij}^k = y_i^k(t_j)\,\delta_j`.
+    """
+    t_in, t_out, w, params = _one_pattern(t_in, t_out, w, params)
+    target = sp._check_times("target", target, allow_inf=False)
+    if target.shape != t_out.shape:
+        raise ValueError(f"target must have the shape of t_out {t_out.shape}, got {target.shape}")
+    s = t_out[None, :, None] - t_in[:, None, None] - params.delay_array       # time since each terminal's arrival
+    y = sp.kernel(s, params.tau)                                              # y_i^k(t_j), 0 before the arrival
+    slope = np.sum(w * sp.kernel_derivative(s, params.tau), axis=(0, 2))      # du_j/dt at t_j
+    _check_slope(slope, "t_in, t_out and w")
+    return -y / slope[None, :, None], (target - t_out) / slope
+
+
+def _check_slope(slope: np.ndarray, names: str) -> None:
+    """A spike time has a gradient only where the potential crosses the threshold with a slope."""
+    if not (np.all(np.isfinite(slope)) and np.all(slope != 0)):
+        bad = np.flatnonzero(~np.isfinite(slope) | (slope == 0)).tolist()
+        raise ValueError(f"{names} give du/dt = 0 at the spike of neuron(s) {bad}: there the spike time has no "
+                         "gradient; the spike times must be the ones these weights produce")
+
+
+def hidden_delta(t_in, w_hidden, t_hidden, w_out, t_out, delta_out, params: sp.SRMParams | None = None):
+    r"""The package's answer to the second build exercise: the hidden layer's :math:`\delta_i`, one pattern.
+
+    t_in ``[n_in]``, t_hidden ``[n_hidden]``, t_out ``[n_out]`` (s; every neuron fired),
+    w_hidden ``[n_in, n_hidden, K]``, w_out ``[n_hidden, n_out, K]``, delta_out ``[n_out]`` (the output
+    layer's :math:`\delta_j`, s²). Returns ``[n_hidden]`` (s²):
+
+    .. math::
+
+        \delta_i = \frac{\sum_j \delta_j \sum_k w_{ij}^k\,\varepsilon'(t_j - t_i - d^k)}
+                        {\sum_{h,l} w_{hi}^l\,\varepsilon'(t_i - t_h - d^l)} .
+    """
+    t_in, t_hidden, w_hidden, params = _one_pattern(t_in, t_hidden, w_hidden, params, "t_hidden", w_name="w_hidden")
+    t_hidden, t_out, w_out, params = _one_pattern(t_hidden, t_out, w_out, params, in_name="t_hidden", w_name="w_out")
+    delta_out = sp._check_times("delta_out", delta_out, allow_inf=False)
+    if delta_out.shape != t_out.shape:
+        raise ValueError(f"delta_out must have the shape of t_out {t_out.shape}, got {delta_out.shape}")
+    d, tau = params.delay_array, params.tau
+    s_out = t_out[None, :, None] - t_hidden[:, None, None] - d                # [n_hidden, n_out, K]
+    back = np.sum(delta_out[None, :, None] * w_out * sp.kernel_derivative(s_out, tau), axis=(1, 2))
+    s_in = t_hidden[None, :, None] - t_in[:, None, None] - d                  # [n_in, n_hidden, K]
+    slope = np.sum(w_hidden * sp.kernel_derivative(s_in, tau), axis=(0, 2))   # du_i/dt at t_i
+    _check_slope(slope, "t_in, t_hidden and w_hidden")
+    return back / slope
+
+
+#: Seconds the reader's function may run on one hidden network before it is stopped.
+BUILD_TIME_LIMIT_S = 5.0
+
+# The checkers' hidden networks: (tau, threshold, delays, n_in, n_hidden, n_out, seed). None of them is
+# the notebook's neuron (tau 7 ms, threshold 1, 16 delays of 1..16 ms); the threshold is never 1 (so that
+# "u(t_j) in the denominator" and "no denominator" give different numbers).
+_HIDDEN_NETWORKS = (
+    (0.005, 0.8, (0.0, 0.0015, 0.003, 0.006), 3, 4, 2, 11),
+    (0.009, 1.3, tuple(k / 1000 for k in range(1, 9)), 4, 3, 3, 12),
+    (0.007, 1.1, tuple(k / 1000 for k in range(1, 17)), 2, 3, 2, 13),
+)
+
+
+def _hidden_network(index: int) -> dict:
+    """One hidden case: a two-layer network in which every neuron fires, some terminals arrive after
+    their neuron fired, one hidden neuron is inhibitory, with targets 1-3 ms off the output spikes."""
+    tau, threshold, delays, n_in, n_hidden, n_out, seed = _HIDDEN_NETWORKS[index]
+    params = sp.SRMParams(tau=tau, threshold=threshold, delays=delays)
+    rng = np.random.default_rng(seed)
+    K = len(delays)
+    for _ in range(1000):                       # the first draw in which every neuron fires well
+        t_in = np.round(rng.uniform(0.0, 0.004, n_in), 4)
+        t_in[0] = 0.0
+        w_hidden = rng.uniform(-0.1, 0.6, (n_in, n_hidden, K)) * 8 / (n_in * K)
+        w_out = rng.uniform(0.0, 0.6, (n_hidden, n_out, K)) * 8 / (n_hidden * K)
+        w_out[-1] *= -0.3                       # the last hidden neuron is inhibitory
+        t_hidden, t_out = sp.forward(t_in, [w_hidden, w_out], params)[1:]
+        if not (np.isfinite(t_hidden).all() and np.isfinite(t_out).all()):
+            continue
+        slopes = [np.sum(w * sp.kernel_derivative(t_post[None, :, None] - t_pre[:, None, None] - params.delay_array,
+                                                     tau), axis=(0, 2))
+                  for t_pre, t_post, w in ((t_in, t_hidden, w_hidden), (t_hidden, t_out, w_out))]
+        late = t_hidden[:, None] + params.delay_array[None, :] >= t_out.max()
+        if min(s.min() for s in slopes) > 0.2 / tau and late.any():
+            break
+    else:  # pragma: no cover - the seeds above are known to work
+        raise RuntimeError(f"no usable hidden network {index}")
+    target = t_out + rng.choice([-1.0, 1.0], n_out) * rng.uniform(0.001, 0.003, n_out)
+    return {"params": params, "t_in": t_in, "w_hidden": w_hidden, "t_hidden": t_hidden, "w_out": w_out,
+            "t_out": t_out, "target": target,
+            "name": f"hidden network {index + 1} ({n_in}-{n_hidden}-{n_out}, {K} terminals, "
+                    f"tau = {tau * MS:g} ms, threshold {threshold:g})"}
+
+
+def finite_difference_dt_dw(t_in, w, params: sp.SRMParams | None = None, h: float = 1e-7) -> np.ndarray:
+    """Central differences of :func:`snnlesson.spikeprop.spike_time` against every weight of one layer,
+    for one pattern: ``[n_in, n_out, n_terminals]`` (s per unit weight), in one batched call
+    (one network per nudged weight). Weight ``w[i, j, k]`` moves only output ``j``."""
+    params = sp._check_params(params)
+    t_in = sp._check_times("t_in", t_in)
+    if t_in.ndim != 1:
+        raise ValueError(f"t_in must be 1-d (one pattern), got shape {t_in.shape}")
+    w = sp._check_weights("w", w, t_in.shape[0], params)
+    if w.ndim != 3:
+        raise ValueError(f"w must have shape [n_in, n_out, n_terminals], got {w.shape}")
+    h = check_real("h", h, low=0.0, high=1e-3, low_open=True)
+    n = w.size
+    check_size(f"the finite differences of {n} weights", 2 * n * n, 8)
+    bump = np.eye(n).reshape((n,) + w.shape) * h                              # one nudged weight per network
+    t = sp.spike_time(t_in, np.concatenate([w + bump, w - bump]), params)     # [2n, n_out]
+    if not np.isfinite(t).all():
+        raise ValueError(f"with these t_in and w (nudged by h = {h:g}) an output neuron is silent: a spike time "
+                         "that does not exist has no derivative")
+    diff = (t[:n] - t[n:]) / (2 * h)                                          # d t_j / d w_n for every j
+    own = np.broadcast_to(np.arange(w.shape[1])[None, :, None], w.shape).reshape(-1)
+    return diff[np.arange(n), own].reshape(w.shape)
+
+
+# --- the mistake catalogues: each entry is what a reader who made that mistake computes, and its hint
+
+
+def _eps_raw(s, tau):          # the kernel's formula without "0 before the arrival"
+    return s / tau * np.exp(1 - s / tau)
+
+
+def _deps_raw(s, tau):
+    return (1 - s / tau) * np.exp(1 - s / tau) / tau
+
+
+def _out_parts(t_in, t_out, w, params, *, delays=True, tau=None, causal=True):
+    """y, eps' and the slope of one output layer, with the switches a mistake turns."""
+    tau = params.tau if tau is None else tau
+    s = t_out[None, :, None] - t_in[:, None, None] - (params.delay_array if delays else 0.0)
+    if causal:
+        y, dy = sp.kernel(s, tau), sp.kernel_derivative(s, tau)
+    else:
+        y, dy = _eps_raw(s, tau), _deps_raw(s, tau)
+    return y, dy, np.sum(w * dy, axis=(0, 2))
+
+
+def _output_mistake(kind: str):
+    def answer(t_in, t_out, target, w, params):
+        y, dy, slope = _out_parts(t_in, t_out, w, params, delays=kind != "delays",
+                                  tau={"tau_ms": params.tau * MS, "tau_default": 0.007}.get(kind),
+                                  causal=kind != "causal")
+        error = target - t_out
+        if kind == "sum_y":
+            slope = np.sum(w * y, axis=(0, 2))
+        elif kind == "no_slope":
+            slope = np.ones_like(slope)
+        elif kind == "slope_all":
+            slope = np.full_like(slope, np.sum(w * dy))
+        elif kind == "error_ms":
+            error = error * MS
+        numerator = dy if kind == "dy_numerator" else y
+        dt_dw = (1 if kind == "sign" else -1) * numerator / slope[None, :, None]
+        delta = (-error if kind == "error_sign" else error) / slope
+        if kind == "all_ms":
+            dt_dw, delta = dt_dw * MS, delta * MS ** 2
+        return dt_dw, delta
+    return answer
+
+
+OUTPUT_GRADIENT_MISTAKES = [(_output_mistake(kind), hint) for kind, hint in (
+    ("sign", "∂t_j/∂w has the wrong sign. A stronger excitatory weight makes the neuron fire earlier: "
+             "differentiating u_j(t_j(w), w) = ϑ gives ∂t_j/∂w = −y/(∂u_j/∂t), with a minus sign."),
+    ("error_sign", "δ_j has the wrong sign: it is target minus actual, δ_j = (t_j^d − t_j)/(∂u_j/∂t), so that "
+                   "∂E/∂w = (t_j − t_j^d) ∂t_j/∂w = y δ_j."),
+    ("sum_y", "your denominator sums w·ε, the kernel itself: that is u_j(t_j), which is just the threshold ϑ at "
+              "the spike. The denominator is the slope ∂u_j/∂t = Σ_{i,k} w ε'(t_j − t_i − d^k), with the "
+              "kernel's derivative."),
+    ("no_slope", "divide by the slope ∂u_j/∂t = Σ_{i,k} w ε'(t_j − t_i − d^k) at the spike: both ∂t_j/∂w and "
+                 "δ_j have it in the denominator (a steep crossing moves little when a weight changes)."),
+    ("dy_numerator", "the numerator is the kernel itself, y = ε(t_j − t_i − d^k) (what the weight adds to u_j "
+                     "at t_j), not its derivative; ε' belongs in the denominator only."),
+    ("causal", "a terminal whose spike arrives after t_j (t_i + d^k ≥ t_j) cannot have moved the spike: its ε "
+               "and ε' must be 0. Use the kernel only for s > 0 (np.where(s > 0, ..., 0), or sp.kernel and "
+               "sp.kernel_derivative)."),
+    ("delays", "include each terminal's delay: terminal k of input i arrives at t_i + d^k, so "
+               "s = t_j − t_i − d^k (params.delay_array)."),
+    ("slope_all", "the slope ∂u_j/∂t is one number per output neuron j: sum w ε' over the inputs i and the "
+                  "terminals k only (axis=(0, 2)), not over the output neurons too."),
+    ("all_ms", "you worked in milliseconds: ∂t/∂w comes out 1000 times and δ 10⁶ times too large. Keep every "
+               "time in seconds, as the arguments are given."),
+    ("error_ms", "the error t_j^d − t_j is in milliseconds while the slope is per second: keep both in seconds."),
+    ("tau_ms", "τ is params.tau, in seconds like every time here; you used it in milliseconds."),
+    ("tau_default", "use params.tau (and params.delay_array): these networks do not all have τ = 7 ms."),
+)]
+
+
+def _hidden_mistake(kind: str):
+    def answer(t_in, w_hidden, t_hidden, w_out, t_out, delta_out, params):
+        tau = {"tau_ms": params.tau * MS, "tau_default": 0.007}.get(kind, params.tau)
+        d = 0.0 if kind == "delays" else params.delay_array
+        s_out = t_out[None, :, None] - t_hidden[:, None, None] - d
+        s_in = t_hidden[None, :, None] - t_in[:, None, None] - d
+        deriv = _deps_raw if kind == "causal" else sp.kernel_derivative
+        back_kernel = sp.kernel(s_out, tau) if kind == "kernel_numerator" else deriv(s_out, tau)
+        weights_out = np.ones_like(w_out) if kind == "no_weights" else w_out
+        back = np.sum(delta_out[None, :, None] * weights_out * back_kernel, axis=(1, 2))
+        if kind == "kernel_denominator":
+            slope = np.sum(w_hidden * sp.kernel(s_in, tau), axis=(0, 2))
+        elif kind == "no_slope":
+            slope = np.ones_like(back)
+        else:
+            slope = np.sum(w_hidden * deriv(s_in, tau), axis=(0, 2))
+        return (-1 if kind == "sign" else 1) * back / slope
+    return answer
+
+
+HIDDEN_DELTA_MISTAKES = [(_hidden_mistake(kind), hint) for kind, hint in (
+    ("sign", "the sign is flipped. A later hidden spike shifts its PSPs later, so ∂t_j/∂t_i = "
+             "+Σ_k w_ij^k ε'(t_j − t_i − d^k)/(∂u_j/∂t); with ∂E/∂t_i = −Σ_j δ_j Σ_k w_ij^k ε'(·) and "
+             "∂t_i/∂w = −y/(∂u_i/∂t) the two minus signs cancel: δ_i = +Σ_j δ_j Σ_k w_ij^k ε'(·) / Σ w ε'(·)."),
+    ("kernel_numerator", "in the numerator use the kernel's derivative ε'(t_j − t_i − d^k): moving t_i shifts the "
+                         "PSP in time, and a shift changes u_j by −w ε', not by w ε."),
+    ("kernel_denominator", "the denominator is the hidden neuron's slope Σ_{h,l} w_hi^l ε'(t_i − t_h − d^l) at its "
+                           "own spike; with ε instead of ε' it is u_i(t_i), just the threshold ϑ."),
+    ("no_slope", "divide by the hidden neuron's own slope ∂u_i/∂t = Σ_{h,l} w_hi^l ε'(t_i − t_h − d^l) at t_i: "
+                 "it comes from ∂t_i/∂w_hi^l = −y_h^l(t_i)/(∂u_i/∂t)."),
+    ("no_weights", "weight each output's δ_j by its connection from neuron i: the numerator is "
+                   "Σ_j δ_j Σ_k w_ij^k ε'(t_j − t_i − d^k) (use w_out)."),
+    ("causal", "a terminal that arrives after the spike it would feed (s ≤ 0) plays no part: ε'(s) must be 0 "
+               "there, in both sums (np.where(s > 0, ..., 0), or sp.kernel_derivative)."),
+    ("delays", "include the delays d^k (params.delay_array) in both sums: s = t_j − t_i − d^k and "
+               "s = t_i − t_h − d^l."),
+    ("tau_ms", "τ is params.tau, in seconds like every time here; you used it in milliseconds."),
+    ("tau_default", "use params.tau (and params.delay_array): these networks do not all have τ = 7 ms."),
+)]
+
+
+def _same_arrays(got, value) -> bool:
+    """A reader's arrays equal a mistake's (each within the answer tolerance, same shapes, finite)."""
+    got, value = (got, value) if isinstance(got, tuple) else ((got,), (value,))
+    return len(got) == len(value) and all(
+        g.shape == np.shape(v) and np.all(np.isfinite(v)) and _close(g, np.asarray(v, dtype=float))
+        for g, v in zip(got, value))
+
+
+def _read_arrays(got, names: tuple, shapes: tuple, case: str):
+    """The reader's result as float arrays: ``(arrays, problem)``. ``arrays`` is None when the result is not
+    finite numbers; ``problem`` (or None) also says when a shape is not the expected one (the catalogue may
+    still recognise the mistake behind a wrong shape, such as one value per connection instead of per terminal).
+    """
+    if len(names) > 1:
+        if not isinstance(got, (tuple, list)) or len(got) != len(names):
+            return None, failed(f"return the {len(names)} arrays ({', '.join(names)}) as a tuple, "
+                                f"got {type(got).__name__} (for {case}).")
+    else:
+        got = (got,)
+    arrays = []
+    for name, value in zip(names, got):
+        if is_stub(value):
+            return None, failed(f"your {name} is None (for {case}): return the array itself.")
+        array, problem = _answer_array(f"your {name}", value, case=case)
+        if problem is not None:
+            return None, problem
+        if not np.all(np.isfinite(array)):
+            return None, failed(f"your {name} contains NaN or infinity (for {case}): look for a division by a "
+                                "slope of 0, or for inf − inf.")
+        arrays.append(array)
+    for name, shape, array in zip(names, shapes, arrays):
+        if array.shape != shape:
+            return tuple(arrays), failed(f"your {name} has shape {array.shape}, expected {shape} (for {case}).")
+    return tuple(arrays), None
+
+
+def _boxed(fn):
+    """``fn`` with its result in a list: only a bare ``None`` (a stub's body) reads as "not attempted";
+    a half-written ``(dt_dw, None)`` is judged, and told which part is missing."""
+    def boxed(*args):
+        got = fn(*args)
+        return None if got is None or got is Ellipsis else [got]
+    return boxed
+
+
+def _first_difference(names, got, expected, case: str) -> CheckResult:
+    for name, g, e in zip(names, got, expected):
+        if not _close(g, e):
+            i = np.unravel_index(int(np.argmax(np.abs(g - e))), e.shape)
+            shown_got, shown_expected = _apart(g[i] + 0.0, e[i] + 0.0)   # + 0.0: no "-0"
+            return failed(f"your {name}[{', '.join(str(int(k)) for k in i)}] is {shown_got}, expected "
+                          f"{shown_expected} (for {case}).")
+    return failed(f"your result differs from the expected one (for {case}).")
+
+
+def check_output_gradient(fn) -> CheckResult:
+    r"""Build exercise: ``fn(t_in, t_out, target, w, params)`` returns ``(dt_dw, delta)`` of one output layer
+    for one pattern (see :func:`output_layer_gradient`, the reference).
+
+    Judged on three hidden networks (other τ, thresholds, delays and sizes than the notebook's): ``dt_dw``
+    against central finite differences of :func:`snnlesson.spikeprop.spike_time` and the closed form, ``delta``
+    against the closed form; a wrong answer is matched against :data:`OUTPUT_GRADIENT_MISTAKES`.
+    """
+    stub = not_attempted("`output_layer_gradient` returns nothing yet: replace `...` with your code and `return` "
+                         "the pair (dt_dw, delta).")
+    if is_stub(fn):
+        return stub
+    if not callable(fn):
+        return failed(f"your answer should be a function of (t_in, t_out, target, w, params), got "
+                      f"{type(fn).__name__}.")
+    names = ("dt_dw", "delta")
+    worst = 0.0
+    for index in range(len(_HIDDEN_NETWORKS)):
+        net = _hidden_network(index)
+        args = (net["t_hidden"], net["t_out"], net["target"], net["w_out"], net["params"])
+        case = f"the output layer of {net['name']}"
+        got, problem = call_answer(_boxed(fn), tuple(np.copy(a) if isinstance(a, np.ndarray) else a for a in args),
+                                   case, stub, time_limit_s=BUILD_TIME_LIMIT_S)
+        if problem is not None:
+            return problem
+        got = got[0]
+        got, problem = _read_arrays(got, names, (net["w_out"].shape, net["t_out"].shape), case)
+        mistakes = [(lambda m=m: m(*args), hint) for m, hint in OUTPUT_GRADIENT_MISTAKES]
+        if problem is not None:
+            return problem if got is None else diagnose(problem, got, mistakes, same=_same_arrays)
+        expected = output_layer_gradient(*args)
+        numeric = finite_difference_dt_dw(net["t_hidden"], net["w_out"], net["params"])
+        scale = np.abs(numeric).max()
+        if np.abs(expected[0] - numeric).max() > 1e-5 * scale:  # pragma: no cover - a package bug, not the reader's
+            raise RuntimeError(f"the reference dt_dw disagrees with finite differences on {net['name']}")
+        if _same_arrays(got, expected):
+            worst = max(worst, float(np.abs(got[0] - numeric).max() / scale))
+            continue
+        return diagnose(_first_difference(names, got, expected, case), got, mistakes, same=_same_arrays)
+    if worst > 1e-4:  # pragma: no cover - right to 1e-6 of a reference that matches to 1e-5
+        return failed(f"your ∂t_j/∂w differs from finite differences of sp.spike_time by {worst:.0e} of its "
+                      "largest value.")
+    return passed("on three hidden networks your ∂t_j/∂w matches finite differences of sp.spike_time (nudge one "
+                  "weight, rerun the neuron) and your δ_j = (t_j^d − t_j)/(∂u_j/∂t).")
+
+
+def check_hidden_delta(fn) -> CheckResult:
+    r"""Build exercise: ``fn(t_in, w_hidden, t_hidden, w_out, t_out, delta_out, params)`` returns the hidden
+    layer's ``delta`` for one pattern (see :func:`hidden_delta`, the reference).
+
+    Judged on three hidden networks: :math:`\partial E/\partial w_{hi}^l = y_h^l(t_i)\,\delta_i` against central
+    finite differences of the loss of the two-layer network (:func:`snnlesson.spikeprop.spike_time`), and
+    ``delta`` against the closed form; a wrong answer is matched against :data:`HIDDEN_DELTA_MISTAKES`.
+    """
+    stub = not_attempted("`hidden_delta` returns nothing yet: replace `...` with your code and `return` the "
+                         "array of δ_i, one per hidden neuron.")
+    if is_stub(fn):
+        return stub
+    if not callable(fn):
+        return failed(f"your answer should be a function of (t_in, w_hidden, t_hidden, w_out, t_out, delta_out, "
+                      f"params), got {type(fn).__name__}.")
+    worst = 0.0
+    for index in range(len(_HIDDEN_NETWORKS)):
+        net = _hidden_network(index)
+        params = net["params"]
+        _, delta_out = output_layer_gradient(net["t_hidden"], net["t_out"], net["target"], net["w_out"], params)
+        args = (net["t_in"], net["w_hidden"], net["t_hidden"], net["w_out"], net["t_out"], delta_out, params)
+        case = f"the hidden layer of {net['name']}"
+        got, problem = call_answer(_boxed(fn), tuple(np.copy(a) if isinstance(a, np.ndarray) else a for a in args),
+                                   case, stub, time_limit_s=BUILD_TIME_LIMIT_S)
+        if problem is not None:
+            return problem
+        got = got[0]
+        got, problem = _read_arrays(got, ("delta",), (net["t_hidden"].shape,), case)
+        mistakes = [(lambda m=m: (m(*args),), hint) for m, hint in HIDDEN_DELTA_MISTAKES]
+        if problem is not None:
+            return problem if got is None else diagnose(problem, got, mistakes, same=_same_arrays)
+        expected = hidden_delta(*args)
+        # dE/dw_hidden = y * delta, against central differences of the loss through both layers
+        w = net["w_hidden"]
+        n, h = w.size, 1e-7
+        bump = np.eye(n).reshape((n,) + w.shape) * h
+        t_out = sp.spike_time(sp.spike_time(net["t_in"], np.concatenate([w + bump, w - bump]), params),
+                              net["w_out"], params)
+        loss = 0.5 * np.sum((t_out - net["target"]) ** 2, axis=-1)
+        numeric = ((loss[:n] - loss[n:]) / (2 * h)).reshape(w.shape)
+        y = sp.kernel(net["t_hidden"][None, :, None] - net["t_in"][:, None, None] - params.delay_array, params.tau)
+        scale = np.abs(numeric).max()
+        if np.abs(y * expected[None, :, None] - numeric).max() > 1e-5 * scale:  # pragma: no cover - a package bug
+            raise RuntimeError(f"the reference delta disagrees with finite differences on {net['name']}")
+        if _same_arrays(got, (expected,)):
+            worst = max(worst, float(np.abs(y * got[0][None, :, None] - numeric).max() / scale))
+            continue
+        return diagnose(_first_difference(("delta",), got, (expected,), case), got, mistakes, same=_same_arrays)
+    if worst > 1e-4:  # pragma: no cover - right to 1e-6 of a reference that matches to 1e-5
+        return failed(f"y δ_i differs from finite differences of the loss by {worst:.0e} of its largest value.")
+    return passed("on three hidden networks y_h(t_i) δ_i with your δ_i matches ∂E/∂w of the hidden layer from "
+                  "finite differences of the loss (nudge one weight, rerun both layers).")
+
+
+# --- what the lesson does with the reader's functions
+
+
+def _as_array(value, what: str) -> np.ndarray:
+    array, problem = _answer_array(what, value)
+    if problem is not None:
+        raise TypeError(problem.message)
+    return array
+
+
+DESCENT_INPUTS = np.array([0.0, 0.002, 0.005])   # the one neuron's three input spikes (s)
+
+
+def descend(gradient_fn, target: float, steps: int = 25, learning_rate: float = 1e3, seed: int = 4,
+            params: sp.SRMParams | None = None) -> dict:
+    """Gradient descent of one neuron's spike time onto ``target`` (s) with a reader's ``gradient_fn``.
+
+    The neuron hears :data:`DESCENT_INPUTS` through 16 terminals each (weights from U(0, 0.1), ``seed``).
+    Each step: :math:`w \\leftarrow w - \\eta\\,(t - t^d)\\,\\partial t/\\partial w` with ``dt_dw`` from
+    ``gradient_fn(t_in, t_out, target, w, params)`` (the first build exercise); ``gradient_fn=None`` uses
+    :func:`snnlesson.spikeprop.backward` instead. Returns ``{"times": [steps + 1] (s), "weights": [first, last]}``.
+    """
+    params = sp._check_params(params)
+    target = check_real("target (s)", target, low=0.0, low_open=True, high=0.1)
+    steps = check_int("steps", steps, minimum=1, maximum=1000)
+    learning_rate = check_real("learning_rate", learning_rate, low=0.0, low_open=True, high=1e6)
+    if gradient_fn is not None and not callable(gradient_fn):
+        raise TypeError(f"gradient_fn must be a function or None, got {type(gradient_fn).__name__}")
+    w = np.random.default_rng(check_seed("seed", seed)).uniform(0.0, 0.1, (3, 1, params.n_terminals))
+    first, times, goal = w.copy(), [], np.array([target])
+    for _ in range(steps + 1):
+        t = sp.spike_time(DESCENT_INPUTS, w, params)
+        times.append(t[0])
+        if len(times) > steps or not np.isfinite(t).all():
+            break
+        if gradient_fn is None:
+            _, (grad,) = sp.backward([DESCENT_INPUTS, t], [w], goal, params)
+        else:
+            dt_dw = _as_array(gradient_fn(DESCENT_INPUTS.copy(), t.copy(), goal.copy(), w.copy(), params)[0],
+                              "dt_dw")
+            grad = (t - goal)[None, :, None] * dt_dw                            # dE/dw = (t - t_d) dt/dw
+        w = w - learning_rate * grad
+    return {"times": np.array(times), "weights": [first, w]}
+
+
+def descent_figure(gradient_fn, targets=(0.007, 0.013), params: sp.SRMParams | None = None,
+                   label: str = "my_output_gradient"):
+    """Left: the spike time during gradient descent onto each target, with ``gradient_fn`` (markers, called
+    ``label`` in the legend) and with the package's :func:`snnlesson.spikeprop.backward` (lines). Right: the
+    potential before and after (after: with ``gradient_fn``)."""
+    params = sp._check_params(params)
+    if not isinstance(label, str):
+        raise TypeError(f"label must be a str, got {type(label).__name__}")
+    if isinstance(targets, (str, bytes)) or not isinstance(targets, (tuple, list, np.ndarray)):
+        raise TypeError(f"targets must be a sequence of target times in seconds, got {type(targets).__name__}")
+    if not 1 <= len(targets) <= 3:
+        raise ValueError(f"targets must hold 1 to 3 target times, got {len(targets)}")
+    targets = [check_real(f"targets[{n}] (s)", t, low=0.0, low_open=True, high=0.1) for n, t in enumerate(targets)]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.6))
+    t_grid = np.linspace(0.0, 0.025, 501)
+    for n, target in enumerate(targets):
+        color = COLORS[1 + n]
+        mine, package = descend(gradient_fn, target, params=params), descend(None, target, params=params)
+        ax1.plot(np.arange(len(package["times"])), package["times"] * MS, color=color, lw=2, alpha=0.5,
+                 label=f"sp.backward, target {target * MS:g} ms")
+        ax1.plot(np.arange(len(mine["times"])), mine["times"] * MS, "o", ms=4, color=color,
+                 label=f"{label}, target {target * MS:g} ms")
+        ax1.axhline(target * MS, color=color, ls="--", lw=0.8)
+        for k, (w, style) in enumerate(zip(mine["weights"], (":", "-"))):
+            if k == 0 and n > 0:
+                continue                                                     # one "before" curve suffices
+            t_spike = sp.spike_time(DESCENT_INPUTS, w, params)[0]
+            u = np.where(t_grid <= t_spike, sp.potential(t_grid, DESCENT_INPUTS, w, params)[0], np.nan)
+            ax2.plot(t_grid * MS, u, ls=style, color="k" if k == 0 else color,
+                     label="before training" if k == 0 else f"after, target {target * MS:g} ms")
+        ax2.axvline(target * MS, color=color, ls="--", lw=0.8)
+    ax1.set(title="the spike time walks down the gradient", xlabel="gradient step",
+            ylabel="spike time t (ms)")
+    ax1.legend(fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.22))
+    ax2.axhline(params.threshold, color="tab:red", lw=1, label="threshold ϑ")
+    ax2.set(title="the neuron's potential, drawn up to its spike", xlabel="time t (ms)",
+            ylabel="membrane potential u (a.u.)", ylim=(-0.05, params.threshold * 1.15))
+    ax2.legend(fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.22))
+    fig.tight_layout()
+    return fig
+
+
+def xor_descent(output_fn=None, hidden_fn=None, epochs: int = 60, learning_rate: float = 1e4, seed: int = 0,
+                params: sp.SRMParams | None = None) -> dict:
+    """Plain online SpikeProp on Bohte's 3-5-1 XOR network with a reader's backward pass.
+
+    Each epoch visits the four patterns in order; per pattern the output layer's ``dt_dw, delta`` come from
+    ``output_fn`` (first build exercise) and the hidden ``delta`` from ``hidden_fn`` (second), and
+    :math:`\\partial E/\\partial w = (t_j - t_j^d)\\,\\partial t_j/\\partial w` (output) and :math:`y\\,\\delta_i`
+    (hidden). ``None`` for both uses :func:`snnlesson.spikeprop.backward`. No slope clip, no boost; the
+    inhibitory hidden neuron keeps its sign; a pattern on which a neuron is silent is skipped. Stops once
+    :math:`\\frac12\\sum(t - t^d)^2 < 1` ms². Returns ``{"output_times": [epochs + 1, 4] (s), "loss": (s²)}``.
+    """
+    from snnlesson.data import xor_spike_times
+
+    params = sp._check_params(params)
+    epochs = check_int("epochs", epochs, minimum=1, maximum=1000)
+    learning_rate = check_real("learning_rate", learning_rate, low=0.0, low_open=True, high=1e6)
+    if (output_fn is None) != (hidden_fn is None):
+        raise ValueError("give both output_fn and hidden_fn, or neither (the package's backward pass)")
+    for name, fn in (("output_fn", output_fn), ("hidden_fn", hidden_fn)):
+        if fn is not None and not callable(fn):
+            raise TypeError(f"{name} must be a function or None, got {type(fn).__name__}")
+    xor = xor_spike_times()
+    w_hidden, w_out = [w[0].copy() for w in tr.xor_weights(1, check_seed("seed", seed), params)]
+    outputs = []
+    for epoch in range(epochs + 1):
+        out = sp.forward(xor.input_times, [w_hidden, w_out], params)[-1][:, 0]
+        outputs.append(out)
+        if epoch == epochs or sp.loss(out[:, None], xor.target_times).sum() < 1e-6:
+            break
+        for t_in, target in zip(xor.input_times, xor.target_times):
+            times = sp.forward(t_in, [w_hidden, w_out], params)
+            if not all(np.isfinite(t).all() for t in times):
+                continue
+            if output_fn is None:
+                _, (g_hidden, g_out) = sp.backward(times, [w_hidden, w_out], target, params)
+            else:
+                _, t_hidden, t_out = times
+                dt_dw, delta_out = (_as_array(a, "your result") for a in output_fn(
+                    t_hidden.copy(), t_out.copy(), target.copy(), w_out.copy(), params))
+                delta = _as_array(hidden_fn(t_in.copy(), w_hidden.copy(), t_hidden.copy(), w_out.copy(),
+                                            t_out.copy(), delta_out.copy(), params), "your delta")
+                g_out = (t_out - target)[None, :, None] * dt_dw
+                y = sp.kernel(t_hidden[None, :, None] - t_in[:, None, None] - params.delay_array, params.tau)
+                g_hidden = y * delta[None, :, None]
+            w_hidden = w_hidden - learning_rate * g_hidden
+            w_out = w_out - learning_rate * g_out
+            tr._apply_signs([w_hidden, w_out], tr.XOR_SIGNS)           # the inhibitory hidden neuron stays so
+    out = np.array(outputs)
+    return {"output_times": out, "loss": 0.5 * np.sum((out - xor.target_times[:, 0]) ** 2, axis=1)}
+
+
+def xor_descent_figure(output_fn, hidden_fn, epochs: int = 60, label: str = "your backward pass"):
+    """The XOR network trained with the reader's backward pass (markers, ``label`` in the legend) beside the
+    package's (lines): each pattern's output spike time against the epoch (left) and the loss (right)."""
+    if not isinstance(label, str):
+        raise TypeError(f"label must be a str, got {type(label).__name__}")
+    from snnlesson.data import xor_spike_times
+
+    mine = xor_descent(output_fn, hidden_fn, epochs)
+    package = xor_descent(None, None, epochs)
+    xor = xor_spike_times()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
+    for p in range(4):
+        ax1.plot(package["output_times"][:, p] * MS, color=COLORS[p], lw=2, alpha=0.5,
+                 label=f"{XOR_NAMES[p]} → {xor.target_times[p, 0] * MS:g} ms")
+        ax1.plot(mine["output_times"][:, p] * MS, "o", ms=3, color=COLORS[p])
+    ax1.plot([], [], "o", ms=3, color="gray", label=f"{label} (markers)")
+    ax1.plot([], [], color="gray", lw=2, alpha=0.5, label="sp.backward (lines)")
+    ax1.set(title="XOR, plain online SpikeProp: output spike times", xlabel="epoch",
+            ylabel="output spike time (ms)")
+    ax1.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    ax2.semilogy(package["loss"] * MS ** 2, color="k", lw=2, alpha=0.5, label="sp.backward")
+    ax2.semilogy(mine["loss"] * MS ** 2, "o", ms=3, color="tab:purple", label=label)
+    ax2.axhline(1.0, color="k", ls=":", label="stop: ½ Σ (t − t_d)² = 1 ms²")
+    ax2.set(title="loss over the four patterns", xlabel="epoch", ylabel="loss E (ms²)")
+    ax2.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    fig.tight_layout()
+    return fig
