@@ -114,15 +114,17 @@ def _data(artist):
 
 def test_sparsity_explorer_moves():
     explorer = l07_cost.sparsity_explorer(penalty=0.0, num_steps=10)
-    image, point = explorer.dynamic[1], explorer.dynamic[0]
-    before = (_data(image), np.asarray(point.get_xydata()).copy(), explorer.dynamic[4].get_height())
+    point, spikes, bar = explorer.dynamic[0], explorer.dynamic[1], explorer.dynamic[5]
+    before = (_data(spikes), np.asarray(point.get_xydata()).copy(), bar.get_height())
     explorer.controls["penalty"].value = cost.PENALTIES[2]
-    after = (_data(image), np.asarray(point.get_xydata()).copy(), explorer.dynamic[4].get_height())
+    after = (_data(spikes), np.asarray(point.get_xydata()).copy(), bar.get_height())
     assert not np.array_equal(before[0], after[0])
     assert not np.array_equal(before[1], after[1])
     assert before[2] != after[2]
     explorer.controls["num_steps"].value = 5
     assert "5 steps" in explorer.status.value
+    assert explorer.dynamic[2].get_x() == 4.5           # the shade starts after step 4
+    assert _data(explorer.dynamic[1])[:, 0].max() <= 4
     plt.close(explorer.fig)
 
 

@@ -20,6 +20,7 @@ from snnlesson import cost
 from snnlesson.checks import CheckResult, call_answer, compare_arrays, diagnose, failed, is_stub, not_attempted, passed
 from snnlesson._plotcheck import get_axes
 from snnlesson.explorer import Explorer, register_explorer
+from snnlesson.plot import raster, window_shade
 
 #: Seconds the reader's counting function may run on one case (a whole layer's count is a few sums).
 TIME_LIMIT_S = 5.0
@@ -235,12 +236,11 @@ def sparsity_explorer(results: dict | None = None, *, penalty: float = 0.0, num_
     ax_c.set_title("accuracy against work", fontsize=10)
     ax_c.legend(fontsize=7.5, loc="lower right", framealpha=1)
 
-    cmap = plt.get_cmap("Greys").with_extremes(bad="#f4d7a8")  # shaded: steps this training does not have
-    image = ax_r.imshow(np.zeros((hidden, max_steps)), aspect="auto", cmap=cmap, vmin=0, vmax=1,
-                        origin="lower", extent=(-0.5, max_steps - 0.5, -0.5, hidden - 0.5), interpolation="nearest")
-    ax_r.set_xlabel("time step (black: a spike; shaded: no such step)")
-    ax_r.set_ylabel("hidden neuron")
+    spikes = raster(np.zeros((max_steps, hidden)), ax_r, marker_size=5.0, ylabel="hidden neuron")
+    shade = window_shade(ax_r, max_steps, label="no such step")
     ax_r.set_xticks(range(max_steps))
+    ax_r.set_ylim(-0.5, 1.14 * hidden)          # a strip above the neurons for the legend
+    ax_r.legend(handles=[shade], fontsize=8, loc="upper right", framealpha=1)
     raster_title = ax_r.set_title(" ", fontsize=10)
 
     layer_names = ["fc1 (MACs)", "fc2 (SynOps)"]
@@ -249,28 +249,27 @@ def sparsity_explorer(results: dict | None = None, *, penalty: float = 0.0, num_
     ax_b.set_ylim(10, 3e6)
     ax_b.set_xticks([0, 1], layer_names)
     ax_b.set_ylabel("operations per digit (log scale)")
-    bar_title = ax_b.set_title(" ", fontsize=10)
+    ax_b.set_title("work per digit, layer by layer", fontsize=10)
     headline = fig.suptitle(" ", fontsize=10)
     fig.tight_layout()
 
     def update(penalty, num_steps):
         g = grid[(penalty, num_steps)]
         chosen.set_data([g["fc2_synops_per_digit"]], [100 * g["test_accuracy"]])
-        raster = np.zeros((hidden, max_steps))
-        raster[:, :num_steps] = np.asarray(g["raster"], dtype=float).T
-        raster[:, num_steps:] = np.nan
-        image.set_data(np.ma.masked_invalid(raster))
-        raster_title.set_text(f"hidden spikes, test digit #{results['raster_digit']}: {int(np.nansum(raster))}")
+        points = np.argwhere(np.asarray(g["raster"]) > 0)       # (step, neuron) of every spike
+        spikes.set_offsets(points if len(points) else np.empty((0, 2)))
+        shade.set_x(num_steps - 0.5)
+        raster_title.set_text(f"hidden spikes of test digit #{results['raster_digit']}: {len(points)}")
         bars[0].set_height(g["fc1_macs_per_digit"])
         bars[1].set_height(max(g["fc2_synops_per_digit"], 1e-3))  # 0 (a silent network) is off the log axis
-        bar_title.set_text(f"hidden SynOps: {g['fc2_synops_per_digit']:,.0f} per digit")
-        headline.set_text(f"λ = {penalty:g}, {num_steps} steps: accuracy {100 * g['test_accuracy']:.1f}%, "
-                          f"{g['hidden_spikes_per_digit']:.0f} hidden spikes per digit, "
-                          f"{100 * g['silent_fraction']:.0f}% of the hidden neurons silent")
+        headline.set_text(f"λ = {penalty:g}, {num_steps} steps: {100 * g['test_accuracy']:.1f}% correct, "
+                          f"{g['fc2_synops_per_digit']:,.0f} hidden SynOps per digit")
         return (f"penalty {penalty:g}, {num_steps} steps: {100 * g['test_accuracy']:.1f}% correct with "
-                f"{g['fc2_synops_per_digit']:,.0f} SynOps per digit in the hidden-to-output layer.")
+                f"{g['fc2_synops_per_digit']:,.0f} SynOps per digit in the hidden-to-output layer; "
+                f"{g['hidden_spikes_per_digit']:.0f} hidden spikes per digit, "
+                f"{100 * g['silent_fraction']:.0f}% of the hidden neurons silent for a given digit.")
 
-    return Explorer(fig, controls, update, dynamic=[chosen, image, raster_title, *bars, bar_title, headline])
+    return Explorer(fig, controls, update, dynamic=[chosen, spikes, shade, raster_title, *bars, headline])
 
 
 @register_explorer("sparsity_explorer")
