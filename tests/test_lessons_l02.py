@@ -244,3 +244,21 @@ def test_histogram_legend_sits_beside_the_data_and_states_the_window():
     assert not ax.get_legend().get_window_extent().overlaps(ax.get_window_extent())
     assert ax.get_xlabel() == "spike count in 1000 steps (1 s at \u0394t = 1 ms)" and ax.get_title()
     plt.close("all")
+
+
+def test_encoder_comparison_draws_each_encoders_raster_and_decoded_image(digit):
+    spikes = encoding.rate(digit, 30, generator=torch.Generator().manual_seed(3))
+    decoded = encoding.rate_decode(spikes)
+    fig = l02.encoder_comparison(digit, {"mine": (spikes, decoded), "package": (spikes, decoded)}, title="t")
+    ax_r, ax_d = fig.axes[0], fig.axes[1]
+    np.testing.assert_array_equal(_offsets(ax_r.collections[0]), _points(spikes))
+    assert ax_r.get_title() == f"mine: {int(spikes.sum()):,} spikes in 30 steps"
+    error = encoding.reconstruction_error(digit, decoded)
+    assert ax_d.get_title().endswith(f"RMS error {error:.3f}")
+    np.testing.assert_allclose(ax_d.images[0].get_array(), decoded.numpy(), rtol=1e-6)
+    assert ax_r.get_xlabel() and ax_r.get_ylabel() and len(fig.axes) == 4
+    plt.close(fig)
+    with pytest.raises(ValueError, match="rows"):
+        l02.encoder_comparison(digit, {"mine": (spikes[:, :5], decoded)})
+    with pytest.raises(TypeError, match="rows"):
+        l02.encoder_comparison(digit, {})

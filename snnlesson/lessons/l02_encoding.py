@@ -11,7 +11,11 @@ Explorers (each returns an :class:`~snnlesson.explorer.Explorer`):
 * :func:`dvs_explorer`: the event camera's contrast ``threshold`` and the frame shown
 
 Figures: :func:`spike_count_histogram`, :func:`reconstruction_plot`, :func:`code_rasters`,
-:func:`delta_figure`, :func:`dvs_strip`, :func:`event_count_plot`. :func:`bench_encoding` times the
+:func:`delta_figure`, :func:`dvs_strip`, :func:`event_count_plot`, :func:`encoder_comparison`.
+
+Build exercises: :func:`check_rate_code` (the reader's Bernoulli rate encoder and decoder, judged by
+an exact binomial test per pixel, false-alarm rate below :data:`RATE_FALSE_ALARM`) and
+:func:`check_rank_order` (the reader's rank-order encoder, with :data:`RANK_ORDER_MISTAKES`). :func:`bench_encoding` times the
 encoders (``python -m snnlesson.bench encoding``).
 """
 
@@ -28,6 +32,8 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
 from snnlesson import dvs, encoding
+from snnlesson.checks import (CheckResult, _answer_array, call_answer, compare_arrays, diagnose, failed, is_stub,
+                              not_attempted, passed)
 from snnlesson._validate import check_int, check_real, check_size
 from snnlesson.explorer import (Explorer, as_image, as_video, int_slider, log_slider, register_explorer,
                                 slider)
@@ -37,7 +43,9 @@ from snnlesson.plot import events_rgb, raster, signed_raster, window_shade
 __all__ = ["RateCandidates", "rate_explorer", "latency_explorer", "delta_explorer", "population_explorer",
            "dvs_explorer",
            "spike_count_histogram", "reconstruction_plot", "code_rasters", "delta_figure", "dvs_strip",
-           "event_count_plot",
+           "event_count_plot", "encoder_comparison",
+           "check_rate_code", "reference_rate_encode", "binomial_pvalues", "RATE_FALSE_ALARM", "check_rank_order",
+           "RANK_ORDER_MISTAKES",
            "bench_encoding"]
 
 RATE_MAX_STEPS = 500      # top of the rate explorer's num_steps slider
@@ -653,3 +661,375 @@ def bench_encoding() -> dict:
     result["dvs_events_20x64x64_ms"] = round((time.perf_counter() - start) * 1e3, 2)
     result["dvs_num_events"] = ev.num_events
     return result
+
+
+# ---------------------------------------------------------------------------------------------- build exercises
+
+#: The probability that :func:`check_rate_code` calls a right encoder wrong, at most (a per-pixel exact
+#: binomial test at level RATE_FALSE_ALARM / number of pixels tested, Bonferroni; the other random checks
+#: add less than 1e-30).
+RATE_FALSE_ALARM = 1e-6
+_RATE_STEPS = 160       # steps of every hidden rate-code case
+
+
+def reference_rate_encode(images, num_steps, generator, gain=1.0):
+    """The package's rate code with the exercise's signature: p = min(gain * x, 1) (the exercise clips;
+    :func:`snnlesson.encoding.rate` refuses p > 1 instead)."""
+    x = encoding._as_tensor("images", images)
+    encoding._check_unit_interval("images", x)
+    gain = check_real("gain", gain, low=0.0)
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator (or None), got {type(generator).__name__}")
+    return encoding.rate(torch.clamp(gain * x, 0.0, 1.0), num_steps, generator=generator)
+
+
+def binomial_pvalues(counts, num_steps: int, p) -> np.ndarray:
+    r"""Exact two-sided binomial test of each count: :math:`\min(1, 2\min(P(X \le k), P(X \ge k)))`,
+    :math:`X \sim \mathrm{Binomial}(T, p)`, elementwise over ``counts`` and ``p`` (equal shapes).
+
+    A valid (conservative) p-value: under the null hypothesis :math:`P(\text{p-value} \le \alpha) \le \alpha`.
+    ``p`` = 0 or 1 is allowed: the only possible count has p-value 1, any other 0.
+    """
+    num_steps = check_int("num_steps", num_steps, minimum=1)
+    counts, p = as_array("counts", counts), as_array("p", p)
+    if counts.shape != p.shape:
+        raise ValueError(f"counts and p must have the same shape, got {counts.shape} and {p.shape}")
+    if p.min(initial=0.0) < 0 or p.max(initial=0.0) > 1:
+        raise ValueError("p must hold probabilities in [0, 1]")
+    check_size(f"the binomial table [{counts.size}, num_steps + 1 = {num_steps + 1}]", counts.size * (num_steps + 1), 8)
+    k_obs = torch.as_tensor(counts, dtype=torch.float64).reshape(-1, 1)
+    prob = torch.as_tensor(p, dtype=torch.float64).reshape(-1, 1)
+    k = torch.arange(num_steps + 1, dtype=torch.float64)
+    log_pmf = (torch.lgamma(torch.tensor(num_steps + 1.0, dtype=torch.float64)) - torch.lgamma(k + 1) - torch.lgamma(num_steps - k + 1)
+               + torch.special.xlogy(k, prob) + torch.special.xlogy(num_steps - k, 1 - prob))
+    pmf = torch.exp(log_pmf)                                   # [pixels, T + 1]
+    cdf = torch.cumsum(pmf, dim=1)                             # P(X <= k)
+    sf = torch.flip(torch.cumsum(torch.flip(pmf, [1]), dim=1), [1])   # P(X >= k)
+    index = k_obs.round().long().clamp(0, num_steps)
+    tail = torch.minimum(cdf.gather(1, index), sf.gather(1, index))
+    outside = (k_obs < 0) | (k_obs > num_steps) | (k_obs != k_obs.round())
+    pvalue = torch.where(outside, torch.zeros_like(tail), torch.clamp(2 * tail, max=1.0))
+    return pvalue.reshape(np.shape(counts)).numpy()
+
+
+def _rate_cases(seed: int):
+    """Hidden inputs: (images, gain). Intensities 0 and 1, three pairs of equal spike probabilities in
+    (0.25, 0.875), the rest random; the second case has gain 2.5, so that gain * x > 1 for every x > 0.4."""
+    g = torch.Generator().manual_seed(seed)
+    a = torch.rand(2, 3, 7, generator=g)
+    flat = a.view(-1)
+    flat[:3], flat[3:5] = 0.0, 1.0
+    flat[5:11] = (0.3 + 0.4 * torch.rand(3, generator=g)).repeat_interleave(2)   # three equal pairs
+    b = torch.rand(5, 6, generator=g)
+    b.view(-1)[:2] = 0.0
+    b.view(-1)[2:8] = (0.1 + 0.25 * torch.rand(3, generator=g)).repeat_interleave(2)   # p = 2.5 x below 1
+    return [(a, 1.0), (b, 2.5)]
+
+
+def _equal_pairs(p: torch.Tensor):
+    """Indices (i, j) of flat entries holding the same probability strictly between 0 and 1."""
+    flat = p.reshape(-1)
+    i, j = torch.triu_indices(flat.numel(), flat.numel(), offset=1)
+    keep = (flat[i] == flat[j]) & (flat[i] > 0) & (flat[i] < 1)
+    return i[keep], j[keep]
+
+
+def _spike_train(got, images, num_steps, p, case):
+    """The reader's spike train as a float64 tensor, or a failed result saying what is wrong with it."""
+    if not isinstance(got, torch.Tensor):
+        return None, failed(f"rate_encode should return a torch tensor of spikes, got {type(got).__name__} "
+                            f"(for {case}).")
+    expected_shape = (num_steps, *images.shape)
+    if tuple(got.shape) != expected_shape:
+        hint = (" Time must be the FIRST axis: [num_steps, *images.shape] (draw torch.rand((num_steps, "
+                "*images.shape), ...)), not the last." if tuple(got.shape) == (*images.shape, num_steps) else "")
+        return None, failed(f"the spike train has shape {tuple(got.shape)}, expected {expected_shape} "
+                            f"(for {case}).{hint}")
+    if not got.is_floating_point():
+        return None, failed(f"the spike train has dtype {got.dtype}; return float spikes (add .float()), "
+                            f"which a network and rate_decode can sum (for {case}).")
+    try:
+        s = got.detach().cpu().double()
+    except Exception as err:  # e.g. a "meta" tensor holds no values
+        return None, failed(f"the spike train's values cannot be read ({type(err).__name__}) (for {case}).")
+    if not torch.isfinite(s).all():
+        return None, failed(f"the spike train contains NaN or infinity (for {case}).")
+    if not torch.all((s == 0) | (s == 1)):
+        if torch.allclose(s, p.double().expand_as(s), atol=1e-6):
+            return None, failed(f"your train holds the probabilities p themselves, not spikes (for {case}). "
+                                "Hint: draw a spike: 1 where a uniform random number is below p, else 0.")
+        return None, failed(f"a spike train holds only 0 and 1, yours has other values such as "
+                            f"{float(s[(s != 0) & (s != 1)][0]):.4g} (for {case}).")
+    return s, None
+
+
+def _rate_statistics(s, p, num_steps, alpha):
+    """Indices of the pixels whose spike counts fail the binomial test at level ``alpha``."""
+    pvalues = binomial_pvalues(s.sum(dim=0).numpy(), num_steps, p.double().numpy())
+    return np.flatnonzero(pvalues.reshape(-1) < alpha), pvalues
+
+
+def _rate_mistakes(x, gain):
+    """The statistical catalogue: (the spike probability a mistaken encoder gives, hint)."""
+    p = torch.clamp(gain * x, 0.0, 1.0)
+    return [
+        (1 - p, "bright pixels spike rarely and dark ones often: a spike is `rand < p`, not `rand > p`."),
+        (x, "the gain is ignored: the probability per step is gain * images, clipped to at most 1."),
+        (torch.clamp(x / gain, 0.0, 1.0), "multiply by the gain, do not divide: p = gain * images."),
+    ]
+
+
+def check_rate_code(rate_encode, rate_decode, *, seed: int = 90210) -> CheckResult:
+    r"""Exercise: ``rate_encode(images, num_steps, generator, gain)`` and ``rate_decode(spikes)``.
+
+    The encoder must return float spikes ``[num_steps, *images.shape]`` of 0/1, each a Bernoulli draw
+    with :math:`p = \min(g\,x, 1)`, from ``generator`` (same seed, same spikes; another seed, other
+    spikes). The decoder returns the mean over time, :math:`\hat x = \frac1T \sum_t S[t]`.
+
+    Hidden inputs (72 pixels in two cases, 160 steps, gains 1 and 2.5; ``seed`` picks them and the
+    generators' seeds). Randomness is judged by statistics: each pixel's spike count must pass an
+    exact two-sided binomial test (:func:`binomial_pvalues`) at level :data:`RATE_FALSE_ALARM` / 72,
+    so a right encoder is called wrong with probability below 1e-6 per check (Bonferroni). Other
+    random checks (frames not all equal, equal pixels not spiking in lockstep, another seed giving
+    other spikes) fail a right encoder with probability below 1e-30. A mistake is named when the
+    counts pass the same test under the probability that mistake gives (:func:`_rate_mistakes`).
+    """
+    if is_stub(rate_encode) and is_stub(rate_decode):
+        return not_attempted("write rate_encode and rate_decode (replace `...` in their bodies), then run the "
+                             "cell again.")
+    if not callable(rate_encode):
+        return failed(f"rate_encode should be a function of (images, num_steps, generator, gain), got "
+                      f"{type(rate_encode).__name__}.")
+    seed = check_int("seed", seed, minimum=0)
+    cases = _rate_cases(seed)
+    num_tests = sum(x.numel() for x, _ in cases)
+    alpha = RATE_FALSE_ALARM / num_tests
+    num_steps = _RATE_STEPS
+    stub = not_attempted("`rate_encode` returns nothing yet: replace `...` in its body with your code and "
+                         "`return` the spike train.")
+    for n, (x, gain) in enumerate(cases):
+        case = f"images of shape {tuple(x.shape)}, num_steps={num_steps}, gain={gain:g}"
+        p = torch.clamp(gain * x, 0.0, 1.0)
+        generator = torch.Generator().manual_seed(seed + 1 + n)
+        state = generator.get_state()
+        got, problem = call_answer(rate_encode, (x.clone(), num_steps, generator, gain), case, stub)
+        if problem is not None:
+            if gain * float(x.max()) > 1 and problem.attempted and "raised" in problem.message:
+                return failed(f"{problem.message} Hint: here gain * images exceeds 1 for some pixels; clip the "
+                              "probability to at most 1 (torch.clamp(gain * images, max=1)).")
+            return problem
+        s, problem = _spike_train(got, x, num_steps, p, case)
+        if problem is not None:
+            return problem
+        if torch.equal(generator.get_state(), state):
+            return failed(f"your spikes do not come from the generator you were given (its state did not change; "
+                          f"for {case}). Hint: pass it to the random draw: torch.rand(..., generator=generator); "
+                          "the global random numbers (torch.rand without it, torch.manual_seed) make the spikes "
+                          "ignore the seed.")
+        again, problem = call_answer(rate_encode, (x.clone(), num_steps, torch.Generator().manual_seed(seed + 1 + n),
+                                                   gain), case, stub)
+        if problem is None:
+            again, problem = _spike_train(again, x, num_steps, p, case)
+        if problem is not None:
+            return problem
+        if not torch.equal(again, s):
+            return failed(f"two runs with generators of the same seed gave different spikes (for {case}). Hint: "
+                          "draw every random number from the generator you were given (generator=generator), "
+                          "none from torch's global random numbers.")
+        other, problem = call_answer(rate_encode, (x.clone(), num_steps,
+                                                   torch.Generator().manual_seed(seed + 1000 + n), gain), case, stub)
+        if problem is None:
+            other, problem = _spike_train(other, x, num_steps, p, case)
+        if problem is not None:
+            return problem
+        if torch.equal(other, s):
+            return failed(f"generators with different seeds gave the same spikes (for {case}). Hint: the spikes "
+                          "must depend on the generator: draw them with torch.rand(..., generator=generator).")
+        if torch.equal(s, s[:1].expand_as(s)):
+            return failed(f"every time step holds the same frame of spikes (for {case}). Hint: draw new random "
+                          "numbers for every step: torch.rand((num_steps, *images.shape), ...), not one frame "
+                          "repeated.")
+        i, j = _equal_pairs(p)
+        flat = s.reshape(num_steps, -1)
+        if len(i) and torch.equal(flat[:, i], flat[:, j]):
+            return failed(f"pixels of equal intensity spike at exactly the same steps (for {case}). Hint: every "
+                          "pixel needs its own random number at every step: draw a tensor of shape "
+                          "(num_steps, *images.shape), not one number per step.")
+        bad, _ = _rate_statistics(s, p, num_steps, alpha)
+        if bad.size:
+            k = int(bad[0])
+            count = int(s.reshape(num_steps, -1)[:, k].sum())
+            problem = failed(f"a pixel of intensity {float(x.reshape(-1)[k]):.3f} (spike probability "
+                             f"{float(p.reshape(-1)[k]):.3f} per step) spiked {count} times in {num_steps} steps; "
+                             f"a right encoder gives {num_steps * float(p.reshape(-1)[k]):.1f} on average, and "
+                             f"a count this far off has a chance below {alpha:.1e} (for {case}).")
+            mistakes = [(alt, hint) for alt, hint in _rate_mistakes(x, gain) if not torch.equal(alt, p)]
+            return diagnose(problem, s, mistakes,
+                            same=lambda got, alt: _rate_statistics(got, alt, num_steps, alpha)[0].size == 0)
+    if not callable(rate_decode):
+        return failed(f"rate_decode should be a function of (spikes), got {type(rate_decode).__name__}.")
+    spikes = (torch.rand(37, 4, 5, generator=torch.Generator().manual_seed(seed + 7)) < 0.4).float()
+    expected = spikes.mean(dim=0)
+    case = f"spikes of shape {tuple(spikes.shape)}"
+    got, problem = call_answer(rate_decode, (spikes.clone(),), case, not_attempted(
+        "rate_encode is right. Now `rate_decode` returns nothing yet: replace `...` in its body with your code "
+        "and `return` the estimated intensities."))
+    if problem is not None:
+        return problem
+    problem = compare_arrays("the decoded intensity", got, expected, rtol=1e-5, atol=1e-7, case=case)
+    if problem is not None:
+        num_steps = spikes.shape[0]
+        return diagnose(problem, got, [
+            (spikes.sum(dim=0), "that is the spike count; divide it by the number of steps: spikes.mean(dim=0)."),
+            (spikes.sum(dim=0) / (num_steps - 1), "divide the count by T, the number of steps (spikes.shape[0]), "
+                                                  "not T - 1."),
+            (spikes.mean(), "you averaged over everything; average over time only (dim=0), one value per pixel."),
+            (spikes.mean(dim=-1), "average over the FIRST axis, time (dim=0), not the last."),
+            (spikes[0], "that is the first time step only; average over all of them: spikes.mean(dim=0)."),
+            (spikes[-1], "that is the last time step only; average over all of them: spikes.mean(dim=0)."),
+        ], same=lambda a, b: compare_arrays("", a, b, rtol=1e-5, atol=1e-7) is None)
+    return passed(f"rate_encode draws Bernoulli(min(gain x, 1)) spikes from your generator (every one of "
+                  f"{num_tests} hidden pixels passed an exact binomial test, which a right encoder fails with a "
+                  f"chance below {RATE_FALSE_ALARM:g}; same seed, same spikes), and rate_decode averages over time.")
+
+
+def _rank_order_variant(values, num_steps, *, descending=True, dense=True, zeros_fire=False, step_rule="floor",
+                        time_last=False, from_step_on=False):
+    """The rank-order code, or one of its typical mistakes (for the checker's catalogue).
+
+    Right: ``descending``, ``dense`` (equal values share a rank), zeros silent, step
+    ``floor(r T / R)``, time first, one spike per input: :func:`snnlesson.encoding.rank_order`.
+    """
+    flat = values.reshape(-1)
+    fires = torch.ones_like(flat, dtype=torch.bool) if zeros_fire else flat > 0
+    levels = torch.unique(flat[fires])                          # ascending
+    if dense:
+        rank = (levels > flat[:, None]).sum(1) if descending else (levels < flat[:, None]).sum(1)
+        num_ranks = len(levels)
+    else:  # ties broken by position: each firing input its own rank
+        order = torch.argsort(torch.where(fires, flat, torch.full_like(flat, -1.0)), descending=descending,
+                              stable=True)
+        if not descending:
+            order = order[torch.isin(order, torch.nonzero(fires).reshape(-1))]
+        rank = torch.empty_like(flat, dtype=torch.long)
+        rank[order[:int(fires.sum())]] = torch.arange(int(fires.sum()))
+        num_ranks = int(fires.sum())
+    num_ranks = max(num_ranks, 1)
+    step = {"floor": lambda r: r * num_steps // num_ranks,
+            "round": lambda r: torch.round(r * num_steps / num_ranks).long(),
+            "rank": lambda r: r,
+            "from_one": lambda r: (r + 1) * num_steps // num_ranks,
+            "stretch": lambda r: r * (num_steps - 1) // max(num_ranks - 1, 1)}[step_rule](rank)
+    t = torch.arange(num_steps)[:, None]
+    spikes = (((t >= step) if from_step_on else (t == step)) & fires).float()
+    spikes = spikes.reshape(num_steps, *values.shape)
+    return spikes.movedim(0, -1) if time_last else spikes
+
+
+#: The rank-order checker's catalogue: (the variant's options, hint).
+RANK_ORDER_MISTAKES = [
+    (dict(descending=False), "the smallest value fires first; the LARGEST must (rank 0 for the largest)."),
+    (dict(dense=False), "equal values must share a rank (and a step): rank the distinct values, e.g. with "
+                        "torch.unique, not the inputs one by one."),
+    (dict(zeros_fire=True), "zeros must stay silent and must not count as a rank: rank only the non-zero values."),
+    (dict(step_rule="rank"), "rank r fires at step floor(r T / R), spread over the window, not at step r."),
+    (dict(step_rule="round"), "round DOWN: the step is floor(r T / R) (integer division r * T // R)."),
+    (dict(step_rule="from_one"), "count ranks from 0 for the largest value, so that it fires at step 0."),
+    (dict(step_rule="stretch"), "the step is floor(r T / R): the last rank does not have to land on step T - 1."),
+    (dict(from_step_on=True), "each input spikes ONCE, at its step (t == step), not at every step from then on."),
+    (dict(time_last=True), "time must be the FIRST axis: [num_steps, *values.shape]."),
+]
+
+
+def _rank_order_cases():
+    """Hidden inputs: ties, zeros, more ranks than steps, a window R does not divide, one non-zero value."""
+    g = torch.Generator().manual_seed(4242)
+    b = torch.rand(3, 4, generator=g)
+    b[0, 1] = b[2, 3] = 0.0
+    c = (torch.randint(0, 9, (5, 6), generator=g) / 8.0)          # 9 levels, many ties and zeros
+    return [(torch.tensor([0.3, 0.0, 0.9, 0.3, 0.5, 0.0, 0.1]), 12),
+            (b, 7),
+            (c, 50),
+            (torch.tensor([[0.0, 0.6], [0.0, 0.0]]), 5)]
+
+
+def check_rank_order(rank_order_encode) -> CheckResult:
+    r"""Exercise: ``rank_order_encode(values, num_steps)``, the rank-order code of :func:`snnlesson.encoding.rank_order`.
+
+    The distinct non-zero values are ranked, :math:`r = 0` for the largest; rank :math:`r` of
+    :math:`R` fires once, at step :math:`\lfloor r T / R \rfloor`; zeros stay silent; output
+    ``[num_steps, *values.shape]`` of 0/1. Hidden inputs with ties, zeros, more ranks than steps,
+    and a single non-zero value; the catalogue :data:`RANK_ORDER_MISTAKES` names the usual mistakes.
+    """
+    if is_stub(rank_order_encode):
+        return not_attempted()
+    if not callable(rank_order_encode):
+        return failed(f"rank_order_encode should be a function of (values, num_steps), got "
+                      f"{type(rank_order_encode).__name__}.")
+    for values, num_steps in _rank_order_cases():
+        case = f"values {[round(v, 3) for v in values.reshape(-1).tolist()]} of shape {tuple(values.shape)}, " \
+               f"num_steps={num_steps}"
+        expected = encoding.rank_order(values, num_steps)
+        got, problem = call_answer(rank_order_encode, (values.clone(), num_steps), case)
+        if problem is not None:
+            return problem
+        problem = compare_arrays("the spike train", got, expected, rtol=0.0, atol=0.0, case=case)
+        if problem is None:
+            continue
+        problem = diagnose(problem, got, [(lambda o=options: _rank_order_variant(values, num_steps, **o), hint)
+                                          for options, hint in RANK_ORDER_MISTAKES],
+                           same=lambda a, b: compare_arrays("", a, b, rtol=0.0, atol=0.0) is None)
+        array = _answer_array("", got)[0] if "Hint:" not in problem.message else None
+        if array is not None and array.shape == tuple(expected.shape) and np.all(np.isfinite(array)):
+            s = torch.from_numpy(array).reshape(num_steps, -1)
+            if not torch.all((s == 0) | (s == 1)):
+                return failed(f"a spike train holds only 0 and 1 (for {case}).")
+            flat = values.reshape(-1)
+            counts = s.sum(0)
+            wrong = torch.nonzero(((flat > 0) & (counts != 1)) | ((flat == 0) & (counts != 0))).reshape(-1)
+            if len(wrong):
+                k = int(wrong[0])
+                return failed(f"the input {float(flat[k]):.3g} spikes {int(counts[k])} times; every non-zero input "
+                              f"spikes once and zeros never (for {case}).")
+            got_step = s.argmax(0)
+            exp_step = expected.reshape(num_steps, -1).argmax(0)
+            k = int(torch.nonzero(got_step != exp_step).reshape(-1)[0])
+            return failed(f"the input {float(flat[k]):.3g} spikes at step {int(got_step[k])}, expected step "
+                          f"{int(exp_step[k])} = floor(r T / R) (for {case}).")
+        return problem
+    return passed("the largest value fires at step 0 and rank r of R at step floor(r T / R); equal values share a "
+                  "step and zeros stay silent, on every hidden input (the same trains as "
+                  "snnlesson.encoding.rank_order).")
+
+
+def encoder_comparison(image, rows: dict, *, title: str = ""):
+    """Each encoder's raster beside the image it decodes back to, one row per encoder; returns the figure.
+
+    ``rows`` maps a label to ``(spikes, decoded)``: a time-first train ``[num_steps, H, W]`` of ``image``
+    and the decoded ``[H, W]`` image (intensity 0 to 1); the decoded panel's title gives its RMS error.
+    """
+    x = as_image(image, "image")
+    if not isinstance(rows, dict) or not rows:
+        raise TypeError(f"rows must be a non-empty dict label -> (spikes, decoded), got {type(rows).__name__}")
+    fig, axes = plt.subplots(len(rows), 2, figsize=(9, 2.9 * len(rows)), squeeze=False,
+                             gridspec_kw={"width_ratios": [2.6, 1]})
+    for (ax_r, ax_d), (label, pair) in zip(axes, rows.items()):
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            raise TypeError(f"rows[{label!r}] must be a pair (spikes, decoded)")
+        spikes = as_array(f"rows[{label!r}] spikes", pair[0])
+        decoded = as_array(f"rows[{label!r}] decoded", pair[1])
+        if spikes.ndim < 2 or spikes[0].size != x.size or decoded.size != x.size:
+            raise ValueError(f"rows[{label!r}] must hold spikes [num_steps, {x.shape[0]}, {x.shape[1]}] and a decoded "
+                             f"image of {x.size} values, got shapes {spikes.shape} and {decoded.shape}")
+        decoded = decoded.reshape(x.shape)
+        raster(spikes, ax=ax_r, marker_size=1, ylabel="pixel index (row by row)")
+        _pad_time_axis(ax_r, spikes.shape[0])
+        ax_r.set_title(f"{label}: {int(spikes.sum()):,} spikes in {spikes.shape[0]} steps", fontsize=10)
+        ax_d.imshow(decoded, cmap="gray", vmin=0, vmax=1)
+        error = float(np.sqrt(np.mean((decoded - x) ** 2)))
+        ax_d.set_title(f"decoded (black 0, white 1)\nRMS error {error:.3f}", fontsize=9)
+        _no_ticks(ax_d)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
