@@ -98,6 +98,7 @@ def test_each_rate_encoder_mistake_gets_its_hint(change, hint):
     (lambda s: s.mean(), "averaged over everything"),
     (lambda s: s.mean(dim=-1), "FIRST axis, time"),
     (lambda s: s[0], "first time step only"),
+    (lambda s: s[-1], "last time step only"),
 ])
 def test_each_rate_decoder_mistake_gets_its_hint(decode, hint):
     result = l02.check_rate_code(right_encode, decode)
