@@ -22,6 +22,8 @@ Contents:
   :func:`recipe_loss`, :func:`class_scores`, :func:`encode_input`.
 * :func:`train`, :func:`evaluate`, :func:`predict`, :func:`save_checkpoint`, :func:`load_checkpoint`:
   :mod:`snnlesson.training` with the recipe's settings and MNIST's shapes.
+* :class:`StepSNN` (a network that advances one step per call) and :func:`train_one_epoch`
+  (one epoch of BPTT written out: the loop over batches, the loop over time, backward, step).
 * :func:`bench`: ``python -m snnlesson.bench bptt``.
 
 Time steps are counted (``num_steps``), not seconds: ``beta`` is the per-step decay
@@ -46,7 +48,7 @@ from snnlesson.training import History
 __all__ = [
     "SNNRecord", "BaseSNN", "ArticleSNN", "ScratchSNN", "build_network", "build_mlp",
     "Recipe", "ARTICLE_RECIPE", "LESSON_RECIPE", "READOUTS", "recipe_loss", "class_scores", "readout_for",
-    "encode_input", "mnist_tensors",
+    "encode_input", "mnist_tensors", "StepSNN", "train_one_epoch",
     "train", "evaluate", "predict", "save_checkpoint", "load_checkpoint", "bench",
 ]
 
@@ -444,6 +446,91 @@ def load_checkpoint(path, *, device="cpu") -> tuple[BaseSNN, History | None]:
     A bad file raises :class:`snnlesson.training.CheckpointError` (a ``ValueError``) that says what is wrong.
     """
     return training.load_checkpoint(path, _build, kind="bptt", device=device)
+
+
+# ------------------------------------------------------------------------ one step at a time
+
+
+class StepSNN(nn.Module):
+    r"""A two-layer LIF network that advances **one time step per call**: the loop over time is yours.
+
+    ``spk_out, mem_out, state = net(x, state)``. ``x`` is this step's input ``[batch, num_inputs]``
+    (or ``[batch, 1, 28, 28]``); ``state`` is ``None`` at the first step (membranes at rest) and
+    afterwards what the previous call returned, the pair ``(mem_hidden, mem_out)``. Each call is
+
+    .. math:: S_1, U_1 = \text{LIF}(W_1 x + b_1, U_1), \qquad S_2, U_2 = \text{LIF}(W_2 S_1 + b_2, U_2)
+
+    with :func:`snnlesson.lif_discrete.step` and the fast-sigmoid surrogate of slope ``slope``:
+    the same neuron as :class:`ScratchSNN`, one step at a time.
+    """
+
+    def __init__(self, num_inputs: int = NUM_INPUTS, num_hidden: int = 100, num_outputs: int = NUM_OUTPUTS,
+                 beta: float = 0.95, threshold: float = 1.0, slope: float = 25.0):
+        super().__init__()
+        self.num_inputs = check_int("num_inputs", num_inputs, minimum=1, maximum=100_000)
+        num_hidden = check_int("num_hidden", num_hidden, minimum=1, maximum=100_000)
+        num_outputs = check_int("num_outputs", num_outputs, minimum=1, maximum=100_000)
+        beta, threshold = _check_neuron(beta, threshold)
+        self.params = lif_discrete.LIFDiscreteParams(beta=beta, threshold=threshold)
+        self.spike_fn = FastSigmoid(slope)
+        self.fc1 = nn.Linear(self.num_inputs, num_hidden)
+        self.fc2 = nn.Linear(num_hidden, num_outputs)
+
+    def forward(self, x: torch.Tensor, state=None):
+        x = check_tensor("x", x, min_ndim=2)
+        if x[0].numel() != self.num_inputs:
+            raise ValueError(f"x must have shape [batch, {self.num_inputs}] (one step's input), got {tuple(x.shape)}")
+        if state is None:
+            mem1 = mem2 = None
+        elif isinstance(state, (tuple, list)) and len(state) == 2:
+            mem1, mem2 = (lif_discrete.LIFDiscreteState(m) for m in state)
+        else:
+            raise TypeError(f"state must be None (at rest) or the (mem_hidden, mem_out) pair the previous step "
+                            f"returned, got {type(state).__name__}")
+        spk1, mem1 = lif_discrete.step(self.fc1(x.flatten(1).to(self.fc1.weight.dtype)), mem1, self.params,
+                                       self.spike_fn)
+        spk2, mem2 = lif_discrete.step(self.fc2(spk1), mem2, self.params, self.spike_fn)
+        return spk2, mem2.mem, (mem1.mem, mem2.mem)
+
+
+def _batches(loader):
+    """The ``(images, labels)`` batches of ``loader``, refusing anything else with a clear message."""
+    if isinstance(loader, (str, bytes)) or not hasattr(loader, "__iter__"):
+        raise TypeError(f"loader must give (images, labels) batches (a DataLoader or a list of pairs), "
+                        f"got {type(loader).__name__}")
+    for batch in loader:
+        if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
+            raise TypeError(f"loader must give (images, labels) pairs, got a batch of type {type(batch).__name__}")
+        yield batch
+
+
+def train_one_epoch(net: nn.Module, loader, optimizer: torch.optim.Optimizer, num_steps: int) -> float:
+    """One epoch of BPTT with a :class:`StepSNN`; returns the mean of the batches' losses.
+
+    For every batch ``(images, labels)`` of ``loader``: start from rest, feed the images as the
+    input current at each of ``num_steps`` steps, ``L = CE(mean_t U_out[t], y)``, then
+    ``zero_grad``, ``backward`` (this is BPTT), ``step``.
+    """
+    if not isinstance(net, nn.Module):
+        raise TypeError(f"net must be a torch.nn.Module (e.g. a StepSNN), got {type(net).__name__}")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    num_steps = check_int("num_steps", num_steps, minimum=1, maximum=100_000)
+    losses = []
+    for images, labels in _batches(loader):
+        state = None                                   # fresh membranes for every batch
+        mem_out = []
+        for _ in range(num_steps):                     # unroll: the same images at every step
+            _, mem, state = net(images, state)
+            mem_out.append(mem)
+        loss = nn.functional.cross_entropy(torch.stack(mem_out).mean(0), labels)
+        optimizer.zero_grad()
+        loss.backward()                                # backpropagation through time
+        optimizer.step()
+        losses.append(loss.item())
+    if not losses:
+        raise ValueError("loader gave no batches")
+    return sum(losses) / len(losses)
 
 
 # ------------------------------------------------------------------------------ benchmark

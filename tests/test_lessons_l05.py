@@ -11,8 +11,33 @@ import torch  # noqa: E402
 
 from snnlesson import bptt, training  # noqa: E402
 from snnlesson.lessons.l05_bptt import (dead_gradient, hidden_rasters, network_explorer, per_class_figure,  # noqa: E402
-                                        surrogate_explorer, surrogate_learning_explorer, surrogate_runs,
-                                        unrolled_graph)
+                                        surrogate_comparison, surrogate_explorer, surrogate_learning_explorer,
+                                        surrogate_runs, unrolled_graph)
+
+
+def test_surrogate_comparison_draws_the_fast_sigmoid_and_snntorchs_default_atan():
+    """Both curves against independent references: the fast sigmoid written out here, and the
+    gradient of snntorch's own default spike function (``snn.Leaky`` without ``spike_grad``)."""
+    snn = pytest.importorskip("snntorch")
+    ax = surrogate_comparison(slope=25.0, alpha=2.0)
+    fast, atan = ax.lines[0], ax.lines[2]
+    x = np.asarray(fast.get_xdata())
+    np.testing.assert_allclose(fast.get_ydata(), 1 / (1 + 25.0 * np.abs(x)) ** 2, rtol=1e-6)
+    leaky = snn.Leaky(beta=0.95)                      # the tutorial's neuron: its default surrogate
+    u = torch.tensor(x, dtype=torch.float32).requires_grad_()
+    leaky.spike_grad(u).sum().backward()
+    np.testing.assert_allclose(atan.get_ydata(), u.grad.numpy(), rtol=1e-5, atol=1e-7)
+    # the dotted half-width marks sit where each curve is half its peak
+    half_fast, half_atan = ax.lines[1].get_xdata()[3], ax.lines[3].get_xdata()[3]
+    assert 1 / (1 + 25.0 * half_fast) ** 2 == pytest.approx(0.5)
+    assert 1 / (1 + (np.pi / 2 * 2.0 * half_atan) ** 2) == pytest.approx(0.5)
+    assert "0.318" in ax.get_title() and "0.017" in ax.get_title()
+    assert ax.get_xlabel() and ax.get_ylabel() and len(ax.get_legend().get_texts()) == 3
+    plt.close("all")
+    with pytest.raises(ValueError, match="alpha"):
+        surrogate_comparison(alpha=-1.0)
+    with pytest.raises(TypeError, match="ax"):
+        surrogate_comparison(ax="left")
 
 
 def test_surrogate_explorer_redraws_the_derivative_for_the_slope():
@@ -78,6 +103,11 @@ def test_network_explorer_follows_digit_beta_and_threshold(small_network):
     assert ax_mem.get_ylim() == ylim                          # ... on fixed axes
     accuracy = float((expected.mem_out.mean(0).argmax(1) == labels).float().mean())
     assert f"accuracy {100 * accuracy:.1f}%" in ex.status.value
+    # the status line gives the hidden firing over the whole batch (what the lesson's text quotes) and for
+    # the digit shown, computed here from the network itself
+    batch_rate, digit_rate = float(expected.spk_hidden.mean()), float(expected.spk_hidden[:, 5].mean())
+    assert (f"spike on {100 * batch_rate:.1f}% of their steps over these 12 digits ({100 * digit_rate:.1f}% for "
+            "this digit)") in ex.status.value, ex.status.value
     assert f"accuracy {100 * accuracy:.1f}% on these 12 digits" in ex.fig.texts[0].get_text()
     assert model.beta == 0.95 and model.threshold == 1.0  # the explorer works on a copy
     assert repr(ex) == "Explorer(controls=['index', 'beta', 'threshold'])"

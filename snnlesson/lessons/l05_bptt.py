@@ -2,6 +2,7 @@
 
 * :func:`surrogate_explorer`: the Heaviside spike, its (dead) true derivative and the
   fast-sigmoid surrogate :math:`1/(1 + k|U - U_{thr}|)^2` as the slope ``k`` moves.
+* :func:`surrogate_comparison`: the fast sigmoid beside snntorch's default surrogate, the arc tangent.
 * :func:`network_explorer`: pick a test digit and see the output membranes and the
   hidden and output spike rasters of a trained network; change beta and the threshold
   at inference and see the prediction and the accuracy on a batch change.
@@ -12,6 +13,11 @@
 * :func:`dead_gradient`: spike count against a weight (a staircase) and its gradient.
 * :func:`per_class_figure`: test accuracy per digit class; :func:`hidden_rasters`: the hidden layer's
   spikes for one digit under different input codings.
+* Build exercises: :func:`check_spike_function` (a spike function with a surrogate gradient as a
+  ``torch.autograd.Function``) and :func:`spike_gradient_comparison`, the figure that uses it;
+  :func:`check_train_one_epoch` (one epoch of BPTT) and :func:`epoch_comparison`, which trains with it.
+  Each checker's catalogue of typical mistakes is data (``SPIKE_ERRORS`` and ``_spike_mistakes``;
+  ``EPOCH_MISTAKES`` and ``EPOCH_ERRORS``).
 """
 
 from __future__ import annotations
@@ -25,16 +31,18 @@ import numpy as np
 import torch
 from matplotlib.patches import FancyBboxPatch
 from matplotlib.ticker import NullFormatter
+from torch import nn
 
 from snnlesson import bptt
 from snnlesson._validate import check_choice, check_int, check_real
 from snnlesson.explorer import Explorer, int_slider, log_slider, register_explorer, slider
 from snnlesson._plotcheck import as_array, get_axes, get_axes_row
 from snnlesson.plot import membrane_traces, raster, to_numpy
-from snnlesson.surrogate import fast_sigmoid_derivative
+from snnlesson.surrogate import atan_derivative, fast_sigmoid_derivative
 
-__all__ = ["surrogate_explorer", "network_explorer", "unrolled_graph", "dead_gradient", "SLOPES", "BETAS",
-           "SurrogateRuns", "surrogate_runs", "surrogate_learning_explorer", "per_class_figure", "hidden_rasters"]
+__all__ = ["surrogate_explorer", "surrogate_comparison", "network_explorer", "unrolled_graph", "dead_gradient", "SLOPES", "BETAS",
+           "SurrogateRuns", "surrogate_runs", "surrogate_learning_explorer", "per_class_figure", "hidden_rasters",
+           "check_spike_function", "spike_gradient_comparison", "check_train_one_epoch", "epoch_comparison"]
 
 BETA_RANGE = (0.5, 1.0)        # the beta slider
 THRESHOLD_RANGE = (0.25, 3.0)  # the threshold slider
@@ -91,6 +99,40 @@ def surrogate_explorer(slope: float = 25.0, *, x_range: float = 1.0) -> Explorer
                     dynamic=[smooth, deriv, half, headline])
 
 
+def surrogate_comparison(slope: float = 25.0, alpha: float = 2.0, *, x_range: float = 1.0, ax=None):
+    r"""The two surrogate derivatives of this lesson side by side, against ``x = U - U_thr``.
+
+    The fast sigmoid :math:`1/(1+k|x|)^2` (slope ``k``; this lesson's networks) and the arc
+    tangent :math:`\frac{\alpha}{2}/(1 + (\frac{\pi}{2}\alpha x)^2)` (``alpha``; snntorch's default,
+    used by ``snn.Leaky`` when no ``spike_grad`` is given). Both are 1 at the threshold for ``alpha = 2``;
+    the dotted lines mark where each falls to half its peak: ``(sqrt(2) - 1)/k`` and ``2/(pi alpha)``.
+    Returns the Axes.
+    """
+    slope = check_real("slope", slope, low=0.0, low_open=True)
+    alpha = check_real("alpha", alpha, low=0.0, low_open=True)
+    x_range = check_real("x_range", x_range, low=0.0, low_open=True)
+    ax = get_axes(ax, figsize=(7.5, 3.4))
+    x = torch.linspace(-x_range, x_range, 801, dtype=torch.float64)
+    halves = {"fast": (np.sqrt(2) - 1) / slope, "atan": 2 / (np.pi * alpha)}
+    for label, curve, half, color in (
+            (f"fast sigmoid 1/(1+k|x|)^2, k = {slope:g} (this lesson)", fast_sigmoid_derivative(x, slope),
+             halves["fast"], "tab:orange"),
+            (f"arc tangent, alpha = {alpha:g} (snntorch's default)", atan_derivative(x, alpha), halves["atan"],
+             "tab:blue")):
+        ax.plot(x.numpy(), curve.numpy(), color=color, lw=2, label=label)
+        peak = float(curve.max())
+        ax.plot([-half, -half, np.nan, half, half], [0, peak / 2, np.nan, 0, peak / 2], color=color, ls=":", lw=1)
+    ax.plot([], [], color="gray", ls=":", lw=1, label="where each falls to half its peak")
+    ax.set_xlim(-x_range, x_range)
+    ax.set_ylim(0, 1.6 * max(1.0, alpha / 2))  # room for the legend above the peaks
+    ax.set_xlabel("x = U - U_thr (threshold units)")
+    ax.set_ylabel("surrogate dS/dU (per threshold unit)")
+    ax.set_title(f"two surrogate derivatives: half width {halves['fast']:.3f} (fast sigmoid) and "
+                 f"{halves['atan']:.3f} (arc tangent)", fontsize=10)
+    ax.legend(fontsize=8, loc="upper right", framealpha=1)
+    return ax
+
+
 # ---------------------------------------------------------------------------------------------- trained network
 
 
@@ -102,7 +144,8 @@ def network_explorer(model, images, labels, *, index: int = 0, readout: str = "m
     runs a copy whose beta and threshold follow the sliders. The batch's accuracy is computed
     once, when the explorer is built, for every point of the sliders' grid (beta in steps of
     0.05, the threshold in steps of 0.25: 132 runs over the batch, a few seconds for 500 digits),
-    so that a slider move only runs the network on the one digit shown. The membrane axis is fixed:
+    so that a slider move only runs the network on the one digit shown. The line under the figure gives
+    that accuracy and the share of hidden neuron-steps with a spike, over the batch and for the digit shown. The membrane axis is fixed:
     it holds the highest threshold and every membrane of the batch at the model's own beta and
     threshold, so that no digit's trace leaves the plot at the trained setting.
     """
@@ -132,8 +175,10 @@ def network_explorer(model, images, labels, *, index: int = 0, readout: str = "m
         if key not in seen:
             net.set_neuron_parameters(beta, threshold)
             with torch.inference_mode():
-                predictions = bptt.class_scores(net(images), readout).argmax(1)
-            seen[key] = {"predictions": predictions, "accuracy": float((predictions == labels).float().mean())}
+                record = net(images, record_hidden=True)
+                predictions = bptt.class_scores(record, readout).argmax(1)
+            seen[key] = {"predictions": predictions, "accuracy": float((predictions == labels).float().mean()),
+                         "hidden_rate": float(record.spk_hidden.mean())}
         return seen[key]
 
     def one_digit(index, beta, threshold):
@@ -204,8 +249,9 @@ def network_explorer(model, images, labels, *, index: int = 0, readout: str = "m
                           f"{100 * state['accuracy']:.1f}% on these {n} digits")
         hidden_rate = float(record.spk_hidden.mean())
         return (f"digit #{index}: label {label}, predicted {predicted}. With beta = {beta:.3g} and threshold = "
-                f"{threshold:.3g}: accuracy {100 * state['accuracy']:.1f}% on these {n} digits; this digit's "
-                f"hidden neurons spike on {100 * hidden_rate:.1f}% of steps.")
+                f"{threshold:.3g}: accuracy {100 * state['accuracy']:.1f}% on these {n} digits; the hidden "
+                f"neurons spike on {100 * state['hidden_rate']:.1f}% of their steps over these {n} digits "
+                f"({100 * hidden_rate:.1f}% for this digit).")
 
     controls = {
         "index": int_slider("test digit", index, 0, n - 1, name="index"),
@@ -543,3 +589,382 @@ def dead_gradient(weights, counts, surrogate_gradient, axes=None):
     ax_g.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     ax_g.figure.tight_layout()
     return axes
+
+
+# ------------------------------------------------------------------------------------ build exercises
+
+
+def _is_stub_method(fn) -> bool:
+    """Whether ``fn`` (a function) still has the stub body ``...`` (it compiles to ``return None``)."""
+    def stub(*args):
+        ...
+
+    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+    return code is not None and code.co_code == stub.__code__.co_code
+
+
+#: (text in the error the reader's spike function raised, hint)
+SPIKE_ERRORS = [
+    ("incorrect number of gradients", "backward must return one gradient per input of forward, in order: "
+     "forward(ctx, x, slope) takes x and slope, so return `grad_x, None` (the slope needs no gradient)."),
+    ("not enough values to unpack (expected 1, got 0)", "forward must save x for the backward pass with "
+     "`ctx.save_for_backward(x)`; backward reads it back with `(x,) = ctx.saved_tensors`."),
+    ("has no attribute 'slope'", "store the slope in forward, `ctx.slope = slope` (a number: "
+     "save_for_backward is for tensors), and read `ctx.slope` in backward."),
+    ("does not require grad", "forward must return float spikes, e.g. `(x > 0).to(x.dtype)`: a bool tensor "
+     "carries no gradient."),
+]
+
+
+def _spike_mistakes(x: torch.Tensor, slope: float, grad: torch.Tensor):
+    """The catalogue for the backward pass: (the gradient a reader with that mistake gets, hint)."""
+    x, g, k = x.double(), grad.double(), slope
+    return [
+        (torch.zeros_like(x), "that is the true derivative of the step, zero almost everywhere: the dead gradient. "
+                              "The backward pass must return the surrogate instead."),
+        (1 / (1 + k * x.abs()) ** 2, "multiply by grad_output: the chain rule passes on grad_output times the "
+                                     "local (surrogate) derivative."),
+        (g, "you passed grad_output through unchanged (the straight-through estimator); multiply it by the "
+            "surrogate 1 / (1 + k|x|)^2."),
+        (g / (1 + k * x.abs()), "square the denominator: the surrogate is 1 / (1 + k|x|)^2."),
+        (g * k / (1 + k * x.abs()) ** 2, "the slope k belongs inside the denominator only: 1 / (1 + k|x|)^2 is 1 at "
+                                         "the threshold."),
+        (g / (1 + x.abs()) ** 2, "the slope k is missing: 1 / (1 + k|x|)^2, with k = ctx.slope."),
+        (g / (k + x.abs()) ** 2, "the slope k multiplies |x|: 1 / (1 + k|x|)^2, not 1 / (k + |x|)^2."),
+        (g / (1 + x.abs() / k) ** 2, "the slope k multiplies |x|, it does not divide it: 1 / (1 + k|x|)^2."),
+        (g / (1 + k * x) ** 2, "use the absolute value |x|: the surrogate is symmetric about the threshold."),
+        (g / (1 + k * (x > 0).double()) ** 2, "you computed the surrogate of the spike (0 or 1), not of x: save "
+                                              "the input x in forward (ctx.save_for_backward(x)), not the output."),
+    ]
+
+
+def check_spike_function(spike_class) -> "checks.CheckResult":
+    """Build exercise: a spike function with a surrogate gradient as a ``torch.autograd.Function``.
+
+    ``spike_class.apply(x, slope)`` must give ``Theta(x)`` (1 where x > 0, else 0; x = U - U_thr)
+    forward, and ``grad_output / (1 + slope |x|)^2`` backward (the reference:
+    :class:`snnlesson.surrogate.FastSigmoidSpike`, equal to ``snntorch.surrogate.fast_sigmoid``).
+    Hidden inputs: three random cases (exact ties at 0, |x| up to 10), random ``grad_output``.
+    """
+    from snnlesson import checks
+
+    if checks.is_stub(spike_class):
+        return checks.not_attempted()
+    if not callable(getattr(spike_class, "apply", None)):
+        return checks.failed(f"your answer should be a torch.autograd.Function subclass (with forward and backward), "
+                             f"got {type(spike_class).__name__}.")
+    gen = torch.Generator().manual_seed(2105)
+    cases = []
+    for shape, scale, slope in (((300,), 0.8, 25.0), ((4, 50), 2.5, 3.0), ((120,), 10.0, 0.7)):
+        x = torch.randn(shape, generator=gen) * scale
+        x.view(-1)[:3] = 0.0                                      # spikes are defined at the threshold too
+        grad = torch.rand(shape, generator=gen) * 1.5 + 0.25     # a gradient arriving from above, not all ones
+        cases.append((x, slope, grad))
+
+    def run(x, slope, grad):
+        x = x.clone().requires_grad_()
+        spk = spike_class.apply(x, slope)
+        if spk is None:
+            return None
+        if not isinstance(spk, torch.Tensor):
+            return {"spk": spk, "grad": None, "ran_backward": False}
+        if _is_stub_method(getattr(spike_class, "backward", None)):
+            return {"spk": spk, "grad": None, "ran_backward": False, "stub_backward": True}
+        (spk * grad).sum().backward()
+        return {"spk": spk.detach(), "grad": x.grad, "ran_backward": True}
+
+    for x, slope, grad in cases:
+        case = f"x of shape {tuple(x.shape)}, slope={slope:g}"
+        got, problem = checks.call_answer(run, (x, slope, grad), case, stub=checks.not_attempted(
+            "forward returns nothing yet: replace `...` in forward and backward with your code."))
+        if problem is not None:
+            for text, hint in SPIKE_ERRORS:
+                if text in problem.message:
+                    return checks.failed(f"{problem.message} Hint: {hint}")
+            return problem
+        # the forward pass
+        spk, unreadable = checks._answer_array("the spikes forward returned", got["spk"], case=case)
+        if unreadable is not None:
+            return unreadable
+        expected_spk = (x > 0).double().numpy()
+        if spk.shape != expected_spk.shape:
+            return checks.failed(f"forward returned spikes of shape {spk.shape}, expected {expected_spk.shape} "
+                                 f"(the shape of x) (for {case}).")
+        if not np.array_equal(spk, expected_spk):
+            xs = x.double().numpy()
+            if not np.all(np.isin(spk, (0.0, 1.0))):
+                hint = ("forward must return spikes, 0 or 1: the Heaviside step (x > 0). A smooth function such as "
+                        "a sigmoid belongs in the backward pass only, through its derivative.")
+            elif np.array_equal(spk, (xs >= 0).astype(float)):
+                hint = ("at x = 0 exactly (the membrane exactly at the threshold) there is no spike in snnlesson and "
+                        "snntorch: use x > 0, not x >= 0.")
+            elif np.array_equal(spk, (xs < 0).astype(float)):
+                hint = "the spikes are inverted: a neuron fires when its membrane is ABOVE the threshold, x > 0."
+            else:
+                hint = "forward must return (x > 0) as 0/1 floats, where x = U - U_thr."
+            return checks.failed(f"forward's spikes differ from the Heaviside step (x > 0) (for {case}). Hint: {hint}")
+        if got.get("stub_backward"):
+            return checks.failed("forward is right; backward returns nothing yet: replace its `...` with "
+                                 "`return grad_output * (surrogate derivative), None`.")
+        if got["grad"] is None:
+            return checks.failed(f"x received no gradient (for {case}): backward must return the gradient for x "
+                                 "first (then None for the slope).")
+        expected = (grad.double() / (1 + slope * x.double().abs()) ** 2).numpy()
+        problem = checks.compare_arrays("the gradient backward gave x", got["grad"], expected, rtol=1e-5, atol=1e-7,
+                                        case=case)
+        if problem is not None:
+            return checks.diagnose(problem, got["grad"], [(m.numpy(), hint) for m, hint in
+                                                           _spike_mistakes(x, slope, grad)],
+                                   same=lambda a, b: checks.compare_arrays("", a, b, rtol=1e-5, atol=1e-7) is None)
+    return checks.passed("forward gives 0/1 spikes (x > 0) and backward grad_output / (1 + k|x|)^2 on every hidden "
+                         "case, like snnlesson.surrogate.FastSigmoidSpike and snntorch's fast_sigmoid.")
+
+
+def spike_gradient_comparison(spike_class, *, slope: float = 25.0, num_steps: int = 25, ax=None):
+    """Section 2's experiment with a reader's spike function beside the package's.
+
+    501 LIF neurons, each driven by a constant current equal to its weight ``w`` in [0, 0.5], run
+    ``num_steps`` steps; the surrogate gradient of each neuron's spike count with respect to its
+    weight is drawn for ``spike_class`` (``spike_class.apply(x, slope)``) and for
+    :class:`snnlesson.surrogate.FastSigmoidSpike`. Returns ``(ax, gradient_yours, gradient_package)``.
+    """
+    from snnlesson import lif_discrete
+    from snnlesson.surrogate import FastSigmoidSpike
+
+    if not callable(getattr(spike_class, "apply", None)):
+        raise TypeError(f"spike_class must be a torch.autograd.Function subclass, got {spike_class!r:.60}")
+    slope = check_real("slope", slope, low=0.0, low_open=True)
+    num_steps = check_int("num_steps", num_steps, minimum=1, maximum=1000)
+    ax = get_axes(ax, figsize=(8, 3.4))
+    params = lif_discrete.LIFDiscreteParams(beta=0.95, threshold=1.0)
+    grads = []
+    for cls in (spike_class, FastSigmoidSpike):
+        weights = torch.linspace(0.0, 0.5, 501, requires_grad=True)
+        spikes, _ = lif_discrete.run(weights, params, lambda x, cls=cls: cls.apply(x, slope), num_steps=num_steps)
+        spikes.sum().backward()
+        grads.append(weights.grad.detach().numpy())
+    w = np.linspace(0.0, 0.5, 501)
+    ax.plot(w, grads[1], color="tab:orange", lw=4, alpha=0.6, label="the package's FastSigmoidSpike")
+    ax.plot(w, grads[0], color="black", lw=1, ls="--", label="your spike function")
+    ax.set_xlabel("weight w (input current per step, threshold units)")
+    ax.set_ylabel("d(spike count)/dw (surrogate)")
+    ax.set_title(f"gradient of the spike count over {num_steps} steps: largest difference "
+                 f"{float(np.abs(grads[0] - grads[1]).max()):.2g}", fontsize=10)
+    ax.legend(fontsize=8, loc="upper right", framealpha=1)
+    return ax, grads[0], grads[1]
+
+
+def _epoch_variant(*, zero_grad=True, backward=True, step=True, reset=True, readout="mean", steps="all",
+                   detach=False, returns="mean"):
+    """A training epoch with one typical mistake switched on (the catalogue of check_train_one_epoch)."""
+
+    def train_one_epoch(net, loader, optimizer, num_steps):
+        losses, state = [], None
+        for images, labels in loader:
+            if reset:
+                state = None
+            elif state is not None:  # carried over from the last batch (detached, or backward would fail)
+                state = tuple(m.detach() for m in state)
+            mems = []
+            for t in range(num_steps if steps != "one" else 1):
+                x = images if (steps != "first_only" or t == 0) else torch.zeros_like(images)
+                _, mem, state = net(x, state)
+                if detach:
+                    state = tuple(m.detach() for m in state)
+                mems.append(mem)
+            mems = torch.stack(mems)
+            if readout == "mean":
+                loss = nn.functional.cross_entropy(mems.mean(0), labels)
+            elif readout == "last":
+                loss = nn.functional.cross_entropy(mems[-1], labels)
+            else:  # the tutorial's loss, summed over steps
+                loss = sum(nn.functional.cross_entropy(m, labels) for m in mems)
+            if zero_grad:
+                optimizer.zero_grad()
+            if backward:
+                loss.backward()
+            if step:
+                optimizer.step()
+            losses.append(loss.item())
+        return {"mean": sum(losses) / len(losses), "last": losses[-1], "sum": sum(losses)}[returns]
+
+    return train_one_epoch
+
+#: The catalogue of check_train_one_epoch: (keyword arguments of _epoch_variant, hint).
+EPOCH_MISTAKES = [
+    ({"zero_grad": False}, "call optimizer.zero_grad() before loss.backward() in every batch: without it the "
+                           "gradients of all earlier batches add up in .grad."),
+    ({"backward": False}, "call loss.backward() (this is the backpropagation through time) before "
+                          "optimizer.step(): without it there is no gradient and no weight moves."),
+    ({"step": False}, "call optimizer.step() after loss.backward(): the gradients are computed but the weights "
+                      "never change."),
+    ({"reset": False}, "start every batch from rest, `state = None`: a new batch holds other digits, and the "
+                       "membranes of the last batch must not carry over."),
+    ({"readout": "last"}, "the loss reads only the last step's membrane; the lesson's loss is the cross-entropy "
+                          "of the membrane averaged over all steps, CE(mean_t U_out[t], y)."),
+    ({"readout": "sum"}, "that is the tutorial's loss, the cross-entropy at every step summed; the lesson's is "
+                         "the cross-entropy of the membrane averaged over the steps, CE(mean_t U_out[t], y)."),
+    ({"steps": "one"}, "run the network for num_steps steps, feeding the images at every step: you ran one step."),
+    ({"steps": "first_only"}, "feed the images at every step (direct input: the same current at each step), not "
+                              "only at the first."),
+    ({"detach": True}, "do not detach the state inside the loop over time: BPTT needs the gradient to flow back "
+                       "through the membranes of earlier steps."),
+    ({"returns": "last"}, "return the mean of the batches' losses, not the last batch's."),
+    ({"returns": "sum"}, "return the mean of the batches' losses, not their sum."),
+]
+
+EPOCH_ERRORS = [
+    ("backward through the graph a second time", "start every batch from rest, `state = None`: the state of the "
+     "last batch belongs to a graph that backward already used."),
+    ("does not require grad", "the loss has no gradient: do not detach the membranes (or wrap the loop in "
+     "torch.no_grad()) before computing the loss."),
+]
+
+
+def _epoch_case(seed: int, num_inputs: int, num_hidden: int, num_outputs: int, batches: int, batch_size: int,
+                num_steps: int):
+    """A hidden tiny case: a StepSNN in float64 (so that no spike flips on rounding) and its batches."""
+    gen = torch.Generator().manual_seed(seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = bptt.StepSNN(num_inputs, num_hidden, num_outputs, beta=0.9, threshold=1.0, slope=5.0).double()
+    with torch.no_grad():
+        net.fc1.weight.mul_(3.0)  # enough input current that the hidden layer spikes
+    loader = [(torch.rand(batch_size, num_inputs, generator=gen, dtype=torch.float64) * 1.5,
+               torch.randint(0, num_outputs, (batch_size,), generator=gen)) for _ in range(batches)]
+    return net, loader, num_steps
+
+
+def _run_epoch(fn, net, loader, num_steps):
+    """``fn`` on a copy of ``net`` with its own SGD: (returned value, parameters after, whether .grad was set)."""
+    net = copy.deepcopy(net)
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.5)
+    value = fn(net, [(x.clone(), y.clone()) for x, y in loader], optimizer, num_steps)
+    params = torch.cat([p.detach().reshape(-1) for p in net.parameters()])
+    return value, params, any(p.grad is not None for p in net.parameters())
+
+
+def check_train_one_epoch(train_one_epoch) -> "checks.CheckResult":
+    """Build exercise: ``train_one_epoch(net, loader, optimizer, num_steps)``, one epoch of BPTT.
+
+    Reference: :func:`snnlesson.bptt.train_one_epoch`. Hidden cases: tiny :class:`snnlesson.bptt.StepSNN`
+    networks in float64 with SGD, a few batches; the returned mean loss and every parameter after the
+    epoch must match the reference's (same initial weights, same batches).
+    """
+    from snnlesson import checks
+
+    if checks.is_stub(train_one_epoch):
+        return checks.not_attempted()
+    if not callable(train_one_epoch):
+        return checks.failed(f"train_one_epoch should be a function of (net, loader, optimizer, num_steps), got "
+                             f"{type(train_one_epoch).__name__}.")
+    cases = [(_epoch_case(11, 12, 16, 4, 4, 6, 6), "a 12-16-4 network, 4 batches of 6, num_steps=6"),
+             (_epoch_case(12, 7, 9, 3, 3, 5, 3), "a 7-9-3 network, 3 batches of 5, num_steps=3")]
+    for (net, loader, num_steps), case in cases:
+        exp_value, exp_params, _ = _run_epoch(bptt.train_one_epoch, net, loader, num_steps)
+        got, problem = checks.call_answer(lambda *a: [_run_epoch(train_one_epoch, *a)], (net, loader, num_steps),
+                                          case, stub=None)
+        if problem is not None:
+            for text, hint in EPOCH_ERRORS:
+                if text in problem.message:
+                    return checks.failed(f"{problem.message} Hint: {hint}")
+            return problem
+        value, params, has_grad = got[0]
+        if checks.is_stub(value):
+            return checks.not_attempted("`train_one_epoch` returns nothing yet: replace `...` with your code and "
+                                        "`return` the mean loss.")
+        value, problem = checks._answer_number(value, "the mean loss your function returned")
+        if problem is not None:
+            return problem
+
+        def same(got_run, mistake_run):
+            return (abs(got_run[0] - mistake_run[0]) <= 1e-6 * max(1.0, abs(mistake_run[0]))
+                    and torch.allclose(got_run[1], mistake_run[1], rtol=1e-6, atol=1e-9)
+                    and got_run[2] == mistake_run[2])
+
+        if same((value, params, has_grad), (exp_value, exp_params, True)):
+            continue
+        if torch.equal(params, torch.cat([p.detach().reshape(-1) for p in net.parameters()])):
+            problem = checks.failed(f"the weights did not change (for {case}).")
+        elif not torch.allclose(params, exp_params, rtol=1e-6, atol=1e-9):
+            problem = checks.failed(f"the weights after the epoch differ from the reference's (for {case}; largest "
+                                    f"difference {float((params - exp_params).abs().max()):.3g}).")
+        else:
+            shown, expected = checks._apart(value, exp_value)
+            problem = checks.failed(f"the weights are right, but you returned {shown}, expected the mean loss "
+                                    f"{expected} (for {case}).")
+        mistakes = [(lambda kw=kw: _run_epoch(_epoch_variant(**kw), net, loader, num_steps), hint)
+                    for kw, hint in EPOCH_MISTAKES]
+        return checks.diagnose(problem, (value, params, has_grad), mistakes, same=same)
+    return checks.passed("your epoch gives the reference's mean loss and the same weights afterwards, on every "
+                         "hidden network and data set.")
+
+
+def _step_accuracy(net, images: torch.Tensor, labels: torch.Tensor, num_steps: int) -> float:
+    """Test accuracy of a StepSNN: the class with the largest output membrane averaged over the steps."""
+    with torch.no_grad():
+        state, total = None, 0.0
+        for _ in range(num_steps):
+            _, mem, state = net(images, state)
+            total = total + mem
+    return float((total.argmax(1) == labels).float().mean())
+
+
+def epoch_comparison(train_one_epoch, train_data, test_data, *, num_train: int = 600, epochs: int = 3,
+                     num_hidden: int = 100, num_steps: int = 10, batch_size: int = 50, lr: float = 2e-3,
+                     seed: int = 0, axes=None) -> dict:
+    """Train two identical small networks, one with ``train_one_epoch`` and one with the package's
+    :func:`snnlesson.bptt.train_one_epoch`, and draw their loss and test accuracy epoch by epoch.
+
+    Both: a 784-``num_hidden``-10 :class:`snnlesson.bptt.StepSNN` from the same initial weights
+    (``seed``), Adam with learning rate ``lr``, ``num_train`` digits picked from ``train_data``,
+    shuffled into batches of ``batch_size`` in the same order (a ``DataLoader`` seeded with ``seed``).
+    Returns ``{"yours": {"loss": [...], "accuracy": [...]}, "package": {...}}`` (mean training loss
+    and test accuracy after each epoch) and draws them on two Axes (new ones if ``axes`` is None).
+    """
+    if not callable(train_one_epoch):
+        raise TypeError(f"train_one_epoch must be a function, got {type(train_one_epoch).__name__}")
+    num_train = check_int("num_train", num_train, minimum=1)
+    epochs = check_int("epochs", epochs, minimum=1, maximum=20)
+    num_hidden = check_int("num_hidden", num_hidden, minimum=1, maximum=2000)
+    num_steps = check_int("num_steps", num_steps, minimum=1, maximum=100)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    lr = check_real("lr", lr, low=0.0, low_open=True, high=1.0)
+    seed = check_int("seed", seed, minimum=0)
+    images, labels = bptt.mnist_tensors(train_data, "train_data")
+    test_images, test_labels = bptt.mnist_tensors(test_data, "test_data")
+    if num_train > len(labels):
+        raise ValueError(f"num_train must be at most the {len(labels)} digits of train_data, got {num_train}")
+    pick = torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed))[:num_train]
+    data = torch.utils.data.TensorDataset(images[pick].flatten(1), labels[pick])
+    results = {}
+    for name, fn in (("yours", train_one_epoch), ("package", bptt.train_one_epoch)):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            net = bptt.StepSNN(bptt.NUM_INPUTS, num_hidden, bptt.NUM_OUTPUTS)
+        optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+        loader = torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=True,
+                                             generator=torch.Generator().manual_seed(seed))
+        losses, accuracies = [], []
+        for _ in range(epochs):
+            losses.append(float(fn(net, loader, optimizer, num_steps)))
+            accuracies.append(_step_accuracy(net, test_images.flatten(1), test_labels, num_steps))
+        results[name] = {"loss": losses, "accuracy": accuracies}
+    ax_loss, ax_acc = get_axes_row(axes, 2, (10, 3.2), "(loss, accuracy)")
+    epoch_axis = np.arange(1, epochs + 1)
+    for name, style in (("package", dict(color="tab:orange", lw=5, alpha=0.5, marker="o", ms=10,
+                                         label="the package's train_one_epoch")),
+                        ("yours", dict(color="black", lw=1.2, ls="--", marker="x", ms=8,
+                                       label="your train_one_epoch"))):
+        ax_loss.plot(epoch_axis, results[name]["loss"], **style)
+        ax_acc.plot(epoch_axis, [100 * a for a in results[name]["accuracy"]], **style)
+    for ax in (ax_loss, ax_acc):
+        ax.set_xticks(epoch_axis)
+        ax.set_xlabel("epoch")
+        ax.legend(fontsize=8, framealpha=1)
+    ax_loss.set_ylabel("mean training loss (cross-entropy)")
+    ax_loss.set_title(f"training loss, {num_train} digits, 784-{num_hidden}-10", fontsize=10)
+    ax_acc.set_ylabel("test accuracy (%)")
+    ax_acc.set_title(f"test accuracy on {len(test_labels):,} digits", fontsize=10)
+    ax_loss.figure.tight_layout()
+    return results
