@@ -115,6 +115,19 @@ def dense_macs(weight, num_inputs: int = 1) -> int:
     return n_in * n_out * check_int("num_inputs", num_inputs, minimum=0)
 
 
+def _check_model(model) -> bptt.BaseSNN:
+    if not isinstance(model, bptt.BaseSNN):
+        raise TypeError(f"model must come from snnlesson.bptt.build_network, got {type(model).__name__}")
+    return model
+
+
+def _check_images(images) -> torch.Tensor:
+    images = check_tensor("images", images, min_ndim=2)
+    if images.ndim > 4 or images[0].numel() != bptt.NUM_INPUTS:
+        raise ValueError(f"images must have shape [N, 1, 28, 28] or [N, 784], got {tuple(images.shape)}")
+    return images
+
+
 class LayerCounts(NamedTuple):
     """Operations of one layer: ``kind`` (``"MAC"`` or ``"SynOp"``), the mean per example and per step.
 
@@ -138,7 +151,8 @@ def network_counts(model: bptt.BaseSNN, images: torch.Tensor, *, record: bptt.SN
 
     ``record`` (``model(images, record_hidden=True)``, or :func:`simulate`) saves running it again.
     """
-    images = check_tensor("images", images, min_ndim=2)
+    _check_model(model)
+    images = _check_images(images)
     if record is None:
         with torch.no_grad():
             record = model(images, record_hidden=True)
@@ -179,11 +193,8 @@ def simulate(model: bptt.BaseSNN, images: torch.Tensor, *, beta: float | None = 
     ``reset`` ``"subtract"`` (the model's) or ``"zero"``. With the defaults the record equals
     ``model(images, record_hidden=True)``. Returns an :class:`snnlesson.bptt.SNNRecord` with hidden spikes.
     """
-    if not isinstance(model, bptt.BaseSNN):
-        raise TypeError(f"model must come from snnlesson.bptt.build_network, got {type(model).__name__}")
-    images = check_tensor("images", images, min_ndim=2)
-    if images[0].numel() != bptt.NUM_INPUTS:
-        raise ValueError(f"images must have shape [N, 1, 28, 28] or [N, 784], got {tuple(images.shape)}")
+    _check_model(model)
+    images = _check_images(images)
     check_choice("reset", reset, ("subtract", "zero"))
     params = lif_discrete.LIFDiscreteParams(beta=model.beta if beta is None else beta,
                                             threshold=model.threshold if threshold is None else threshold,
@@ -222,14 +233,22 @@ def train_sparse(model: bptt.BaseSNN, train_data, test_data=None, *, penalty: fl
     """Lesson 05's recipe (direct input, mean-membrane readout) with :func:`spike_penalty_loss`.
 
     Runs :func:`snnlesson.training.train`; ``overrides`` replace recipe fields (e.g. ``epochs=2``).
-    The model must be built with the recipe's ``num_steps``, ``beta`` and ``slope``.
+    ``num_steps``, ``beta`` and ``slope`` are the model's own.
     """
-    recipe = bptt.Recipe(**{**recipe.__dict__, **overrides})
+    _check_model(model)
+    if not isinstance(recipe, bptt.Recipe):
+        raise TypeError(f"recipe must be a snnlesson.bptt.Recipe, got {type(recipe).__name__}")
+    unknown = set(overrides) - set(bptt.Recipe.__dataclass_fields__)
+    if unknown:
+        raise ValueError(f"unknown recipe field(s) {sorted(unknown)}; allowed: {list(bptt.Recipe.__dataclass_fields__)}")
+    fields = {**recipe.__dict__, "num_steps": model.num_steps, "beta": model.beta, "slope": model.slope, **overrides}
+    recipe = bptt.Recipe(**fields)
     if recipe.loss != "ce_mean_membrane" or recipe.encoding != "direct":
-        raise ValueError("train_sparse uses the lesson's mean-membrane loss and direct input")
+        raise ValueError("train_sparse uses the lesson's mean-membrane loss (recipe.loss) and direct input "
+                         "(recipe.encoding)")
     if (model.num_steps, model.beta, model.slope) != (recipe.num_steps, recipe.beta, recipe.slope):
-        raise ValueError(f"build the model with the recipe's num_steps={recipe.num_steps}, beta={recipe.beta}, "
-                         f"slope={recipe.slope}")
+        raise ValueError(f"the model has num_steps={model.num_steps}, beta={model.beta}, slope={model.slope}; "
+                         "leave these recipe fields to the model")
     penalty = check_real("penalty", penalty, low=0.0)
     return training.train(
         model, bptt.mnist_tensors(train_data, "train_data"),
@@ -271,8 +290,7 @@ def quantize_network(model: bptt.BaseSNN, bits: int) -> tuple[bptt.BaseSNN, dict
     original threshold, which is the same network. Returns ``(copy, info)`` with ``info[layer]`` =
     ``{"scale", "threshold_int", "weight_int"}``.
     """
-    if not isinstance(model, bptt.BaseSNN):
-        raise TypeError(f"model must come from snnlesson.bptt.build_network, got {type(model).__name__}")
+    _check_model(model)
     bits = check_int("bits", bits, minimum=2, maximum=16)
     copy = bptt.build_network(model.kind, seed=None, **{k: v for k, v in model.config().items() if k != "kind"})
     copy.load_state_dict(model.state_dict())

@@ -120,8 +120,11 @@ def import_snntorch(graph):
     ``snntorch.Leaky(beta = 1 - dt/tau)`` with reset to zero; where ``r dt / tau`` is not 1 it
     divides the threshold by it instead of scaling the input.
     """
+    import nir
     from snntorch.import_nir import import_from_nir
 
+    if not isinstance(graph, nir.NIRGraph):
+        raise TypeError(f"graph must be a nir.NIRGraph (from to_nir or nir.read), got {type(graph).__name__}")
     with contextlib.redirect_stdout(io.StringIO()):
         return import_from_nir(graph)
 
@@ -135,12 +138,18 @@ def run_snntorch(net, images: torch.Tensor, num_steps: int) -> dict:
     import snntorch as snn
     from snntorch import utils as snn_utils
 
+    if not isinstance(net, torch.nn.Module):
+        raise TypeError(f"net must be the torch module import_snntorch returns, got {type(net).__name__}")
     images = check_tensor("images", images, min_ndim=2)
     num_steps = check_int("num_steps", num_steps, minimum=1, maximum=100_000)
-    x = images.flatten(1).to(torch.float32)
     neurons = [(name, m) for name, m in net.named_modules() if isinstance(m, snn.Leaky)]
     if len(neurons) != 2:
-        raise ValueError(f"expected the two LIF layers of a lesson-05 network, found {len(neurons)}")
+        raise ValueError(f"net must hold the two LIF layers of a lesson-05 network, found {len(neurons)}")
+    first = next((m for m in net.modules() if isinstance(m, torch.nn.Linear)), None)
+    if images.ndim > 4 or (first is not None and images[0].numel() != first.in_features):
+        raise ValueError(f"images must have shape [N, {first.in_features if first is not None else 784}] "
+                         f"(or [N, 1, 28, 28]), got {tuple(images.shape)}")
+    x = images.flatten(1).to(torch.float32)
     spikes = {name: [] for name, _ in neurons}
     hooks = [m.register_forward_hook(
         lambda module, inputs, output, name=name: spikes[name].append(
@@ -174,12 +183,17 @@ def compare(a: dict, b: dict) -> dict:
     """How far two runs of the same network agree: fractions of equal predictions (from output
     spikes), of equal spike entries and of equal spike counts per neuron, hidden and output layer;
     total hidden spikes per digit of each."""
+    for name, run in (("a", a), ("b", b)):
+        if not isinstance(run, dict) or not {"spk_hidden", "spk_out"} <= set(run):
+            raise TypeError(f"{name} must be a dict with 'spk_hidden' and 'spk_out' spike tensors (run_snntorch's "
+                            f"result), got {type(run).__name__}")
     result = {}
     for key in ("spk_hidden", "spk_out"):
         x = check_tensor(f"a[{key!r}]", a[key]).detach()
         y = check_tensor(f"b[{key!r}]", b[key]).detach()
-        if x.shape != y.shape:
-            raise ValueError(f"{key}: shapes {tuple(x.shape)} and {tuple(y.shape)} differ")
+        if x.shape != y.shape or x.ndim != 3:
+            raise ValueError(f"a[{key!r}] and b[{key!r}] must have the same shape [T, B, neurons], got "
+                             f"{tuple(x.shape)} and {tuple(y.shape)}")
         layer = "hidden" if key == "spk_hidden" else "output"
         result[f"{layer}_spikes_equal"] = float((x == y).float().mean())
         result[f"{layer}_counts_equal"] = float((x.sum(0) == y.sum(0)).float().mean())

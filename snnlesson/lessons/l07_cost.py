@@ -18,7 +18,8 @@ import torch
 
 from snnlesson import cost
 from snnlesson.checks import CheckResult, call_answer, compare_arrays, diagnose, failed, is_stub, not_attempted, passed
-from snnlesson._plotcheck import get_axes
+from snnlesson._plotcheck import as_array, get_axes
+from snnlesson._validate import check_real, check_tensor
 from snnlesson.explorer import Explorer, register_explorer
 from snnlesson.plot import raster, window_shade
 
@@ -38,7 +39,11 @@ def reference_count_synops(spk_in: torch.Tensor, spk_out: torch.Tensor, weight: 
 
     ``spk_out`` (the layer's own spikes) is not needed: the work is done where spikes arrive.
     """
-    return cost.synops(spk_in, weight).sum(0)
+    check_tensor("spk_out", spk_out, convert=True, ndim=3, finite=False)
+    try:
+        return cost.synops(spk_in, weight).sum(0)
+    except (TypeError, ValueError) as err:  # the package names it "spikes"; here it is spk_in
+        raise type(err)(str(err).replace("spikes", "spk_in", 1)) from None
 
 
 def _mistakes(spk_in, spk_out, weight):
@@ -107,6 +112,12 @@ def counts_figure(counts: dict, relu_macs: dict, *, title: str = ""):
     """Left: operations per digit of each layer (log axis), spiking network (``counts``, from
     :func:`snnlesson.cost.network_counts`) beside the ReLU network (``relu_macs``: layer -> MACs).
     Right: the hidden layer's SynOps at each time step. Returns the figure."""
+    if not isinstance(counts, dict) or not counts or not all(isinstance(c, cost.LayerCounts) for c in counts.values()):
+        raise TypeError("counts must be the dict of LayerCounts that snnlesson.cost.network_counts returns")
+    if not isinstance(relu_macs, dict) or set(relu_macs) != set(counts):
+        raise TypeError(f"relu_macs must be a dict layer -> MACs with the layers {list(counts)}, got {relu_macs!r:.60}")
+    for name, value in relu_macs.items():
+        check_real(f"relu_macs[{name!r}]", value, low=0.0, low_open=True)
     fig, (ax_l, ax_t) = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": [1.2, 1]})
     layers = list(counts)
     x = np.arange(len(layers))
@@ -142,9 +153,8 @@ def counts_figure(counts: dict, relu_macs: dict, *, title: str = ""):
 def per_class_figure(mine, package, labels, *, ax=None):
     """Mean SynOps per digit of each class: the reader's count (``mine``, ``[N]``) beside the package's
     (``package``, ``[N]``), for test digits of classes ``labels`` ``[N]``. Returns the Axes."""
-    mine = np.asarray(torch.as_tensor(mine).detach().cpu(), dtype=float)
-    package = np.asarray(torch.as_tensor(package).detach().cpu(), dtype=float)
-    labels = np.asarray(torch.as_tensor(labels).cpu())
+    mine, package = as_array("mine", mine, ndim=1), as_array("package", package, ndim=1)
+    labels = as_array("labels", labels, ndim=1)
     if not mine.shape == package.shape == labels.shape or mine.ndim != 1:
         raise ValueError(f"mine, package and labels must be [N] each, got shapes {mine.shape}, {package.shape}, "
                          f"{labels.shape}")
@@ -168,6 +178,14 @@ def per_class_figure(mine, package, labels, *, ax=None):
 
 def energy_figure(energies: dict):
     """Bars of energy per digit (nJ) for each network (rows of ``energies``: name -> {precision: pJ})."""
+    if not isinstance(energies, dict) or not energies:
+        raise TypeError(f"energies must be a dict name -> {{precision: pJ}}, got {energies!r:.60}")
+    for name, row in energies.items():
+        if not isinstance(row, dict) or set(row) != set(cost.PRECISIONS):
+            raise TypeError(f"energies[{name!r}] must be a dict with the precisions {list(cost.PRECISIONS)}, "
+                            f"got {row!r:.60}")
+        for precision, value in row.items():
+            check_real(f"energies[{name!r}][{precision!r}]", value, low=0.0, low_open=True)
     names = list(energies)
     fig, ax = plt.subplots(figsize=(8, 3.4))
     x = np.arange(len(names))
