@@ -320,7 +320,8 @@ def test_white_noise_current_drives_an_euler_loop_to_the_ou_statistics():
 def test_isi_cv_and_the_noise_figure():
     assert l01_lif.isi_cv([0.1, 0.1, 0.1]) == pytest.approx(0.0, abs=1e-12)
     assert l01_lif.isi_cv([0.1, 0.3]) == pytest.approx(0.5)
-    assert math.isnan(l01_lif.isi_cv([0.1]))
+    with pytest.raises(ValueError, match="at least 2"):
+        l01_lif.isi_cv([0.1])
     rng = np.random.default_rng(0)
     assert l01_lif.isi_cv(rng.exponential(0.1, 20_000)) == pytest.approx(1.0, abs=0.03)  # Poisson: CV = 1
     params = lif.LIFParams(refractory=0.002)

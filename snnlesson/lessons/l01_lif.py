@@ -294,6 +294,8 @@ def simulate_lif_reference(current, dt: float, tau_m: float, v_rest: float, v_re
     """
     current = check_array("current", current, ndim=1, allow_empty=False)
     dt = check_real("dt", dt, low=0.0, low_open=True)
+    t_ref = check_real("t_ref", t_ref, low=0.0)
+    check_size(f"the simulation of len(current) = {current.size} steps", current.size, 8)
     params = lif.LIFParams(tau_m=tau_m, threshold=threshold, v_rest=v_rest, v_reset=v_reset,
                            resistance=resistance, refractory=t_ref)
     n = current.size
@@ -539,6 +541,8 @@ def estimate_neuron_reference(neuron) -> tuple[float, float]:
     Threshold: a strong current (0.4 nA drives V towards -30 mV) fires it; the highest V recorded is
     the threshold less at most one step's rise (about 0.2 mV here).
     """
+    if not isinstance(neuron, MysteryNeuron):
+        raise TypeError(f"neuron must be a MysteryNeuron, got {type(neuron).__name__}")
     weak = neuron(0.05, t_stop=0.3)
     rise = weak.v - weak.v[0]
     tau_m = float(weak.t[np.argmax(rise >= (1 - math.exp(-1)) * rise[-1])])
@@ -643,9 +647,13 @@ def white_noise_current(mean_drive: float, sigma: float, tau_m: float, dt: float
 
 
 def isi_cv(intervals) -> float:
-    """Coefficient of variation of inter-spike intervals: standard deviation / mean (NaN with fewer than 2)."""
+    """Coefficient of variation of inter-spike intervals (s, > 0): standard deviation / mean; needs 2 or more."""
     intervals = check_array("intervals", intervals, ndim=1, allow_empty=True)
-    return float(intervals.std() / intervals.mean()) if intervals.size >= 2 else float("nan")
+    if intervals.size < 2:
+        raise ValueError(f"intervals must hold at least 2 intervals to give a CV, got {intervals.size}")
+    if np.any(intervals <= 0):
+        raise ValueError(f"intervals must be > 0 s, got a minimum of {float(intervals.min())!r}")
+    return float(intervals.std() / intervals.mean())
 
 
 def noise_figure(traces, labels, isis, currents, rates, sigmas, analytic, *, dt: float, threshold: float = 1.0,
@@ -656,6 +664,27 @@ def noise_figure(traces, labels, isis, currents, rates, sigmas, analytic, *, dt:
     ``traces``: one V trace per neuron (sampled every ``dt`` s); ``isis``: their intervals (s); ``rates``:
     ``[len(sigmas), len(currents)]`` (Hz); ``analytic``: the noiseless f-I curve at ``currents``.
     """
+    dt = check_real("dt", dt, low=0.0, low_open=True)
+    threshold = check_real("threshold", threshold)
+    t_show = check_real("t_show", t_show, low=0.0, low_open=True)
+    if isinstance(traces, (str, bytes)) or not hasattr(traces, "__len__"):
+        raise TypeError(f"traces must be a list of membrane traces, got {type(traces).__name__}")
+    traces = [check_array(f"traces[{k}]", v, ndim=1) for k, v in enumerate(traces)]
+    if not isinstance(labels, (list, tuple)) or not all(isinstance(x, str) for x in labels):
+        raise TypeError(f"labels must be a list of strings, one per trace, got {labels!r:.60}")
+    if isinstance(isis, (str, bytes)) or not hasattr(isis, "__len__"):
+        raise TypeError(f"isis must be a list of interval arrays, one per trace, got {type(isis).__name__}")
+    isis = [check_array(f"isis[{k}]", i, ndim=1, allow_empty=True) for k, i in enumerate(isis)]
+    if not (len(traces) == len(labels) == len(isis)) or not traces:
+        raise ValueError(f"traces, labels and isis must have one entry per neuron each (at least one), got "
+                         f"{len(traces)}, {len(labels)} and {len(isis)}")
+    currents = check_array("currents", currents, ndim=1)
+    sigmas = check_array("sigmas", sigmas, ndim=1)
+    rates = check_array("rates", rates, ndim=2)
+    analytic = check_array("analytic", analytic, ndim=1)
+    if rates.shape != (sigmas.size, currents.size) or analytic.shape != currents.shape:
+        raise ValueError(f"rates must have shape (len(sigmas), len(currents)) = {(sigmas.size, currents.size)} and "
+                         f"analytic one value per current, got {rates.shape} and {analytic.shape}")
     fig, (ax_v, ax_h, ax_f) = plt.subplots(1, 3, figsize=(12, 3.6), gridspec_kw={"width_ratios": [1.3, 1, 1]})
     n_show = int(round(t_show / dt)) + 1
     for k, (v, label) in enumerate(zip(traces, labels)):
@@ -667,7 +696,7 @@ def noise_figure(traces, labels, isis, currents, rates, sigmas, analytic, *, dt:
              ylim=(-0.3, threshold + 1.6 * (len(traces) - 1) + 0.9))  # room above for the legend
     ax_v.set_title("membrane under white-noise drive", fontsize=10)
     ax_v.legend(fontsize=7, loc="upper right")
-    top = max(float(np.percentile(i, 99)) for i in isis if len(i)) * 1e3
+    top = max([float(np.percentile(i, 99)) for i in isis if len(i)] + [1e-3]) * 1e3
     bins = np.linspace(0, top, 40)
     for k, (intervals, label) in enumerate(zip(isis, labels)):
         ax_h.hist(np.asarray(intervals) * 1e3, bins=bins, density=True, alpha=0.6, color=f"C{k}",
