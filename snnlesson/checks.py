@@ -25,7 +25,7 @@ import numpy as np
 from snnlesson._validate import check_int, check_real
 
 __all__ = ["CheckResult", "passed", "failed", "not_attempted", "is_stub", "call_answer", "compare_arrays",
-           "diagnose", "answer_or_reference", "TIME_LIMIT_S",
+           "diagnose", "answer_or_reference", "TIME_LIMIT_S", "AnswerTimeout",
            "check_spike_count", "check_rate_count_stats", "check_latency_encoder", "check_dvs_event_count",
            "check_euler_step", "check_decay_factor", "check_fast_sigmoid_derivative"]
 

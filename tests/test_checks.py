@@ -168,7 +168,7 @@ def test_an_answer_on_another_device_is_compared_on_the_cpu():
     assert not wrong and "got 3" in wrong.message
 
     def latency_on_another_device(data, num_steps):
-        return OnAnotherDevice(encoding.latency(data, num_steps, linear=True, normalize=True))
+        return OnAnotherDevice(encoding.latency(data, num_steps, threshold=1e-6, linear=True, normalize=True))
 
     assert checks.check_latency_encoder(latency_on_another_device)
 

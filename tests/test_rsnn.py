@@ -195,7 +195,9 @@ def test_tasks_build_the_videos_the_network_sees():
     task = rsnn.TASKS["delayed_digit"]
     x, y = task.make(6, seed=1, dataset=train_set)
     assert x.shape == (6, task.num_frames, 1, 18, 18) and y.shape == (6,) and task.input_size == 324
-    assert x[:, :task.cue_frames].sum() > 0 and not x[:, task.cue_frames:].any()   # blank after the cue
+    start, stop = task.distractor_frames
+    assert x[:, :task.cue_frames].sum() > 0 and not x[:, task.cue_frames:start].any()   # blank after the cue,
+    assert x[:, start:stop].sum() > 0 and not x[:, stop:].any()                       # the distractor, blank
     x2, y2 = task.make(6, seed=1, dataset=train_set)
     assert torch.equal(x, x2) and torch.equal(y, y2)                                  # seeded
     digit = rsnn.TASKS["digit"]
@@ -278,17 +280,19 @@ def test_train_network_settings_and_threads(offline_sets):
 
 
 def test_memory_task_needs_recurrence(offline_sets):
-    """The RSNN remembers a digit after it vanished; its feed-forward twin does clearly worse."""
+    """The RSNN remembers the first digit through a distractor; its feed-forward twin, with as many
+    parameters and the same readout, does clearly worse (it is pulled towards the newer digit)."""
     train_set, test_set = offline_sets
-    task = rsnn.Task("delayed_digit", num_frames=16, cue_frames=4, answer_frames=4)
+    task = rsnn.Task("delayed_digit", num_frames=16, cue_frames=4, answer_frames=4, distractor_frames=(6, 9))
     train_data = task.make(1200, seed=0, dataset=train_set)
     test_data = task.make(300, seed=1, dataset=test_set)
+    hp = rsnn.HyperParams(hidden_size=64)
     accuracy = {}
     for kind in ("rsnn", "feedforward"):
-        _, history = rsnn.train_network(kind, task, train_data, test_data, hp=rsnn.HyperParams(hidden_size=64),
-                                        epochs=8, seed=0)
+        kind_hp = rsnn.twin_hyperparams(hp, task.input_size) if kind == "feedforward" else hp
+        _, history = rsnn.train_network(kind, task, train_data, test_data, hp=kind_hp, epochs=8, seed=0)
         accuracy[kind] = history.test_accuracy[-1]
-    assert accuracy["rsnn"] > 0.3 and accuracy["rsnn"] > accuracy["feedforward"] + 0.1, accuracy
+    assert accuracy["rsnn"] > 0.25 and accuracy["rsnn"] > accuracy["feedforward"] + 0.08, accuracy
 
 
 # ------------------------------------------------------------------------------------------ bad input
