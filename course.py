@@ -624,8 +624,13 @@ def grade_main(argv: list[str]) -> int:
                         help=f"seconds a whole notebook may run (default {TOTAL_TIMEOUT_S:g})")
     parser.add_argument("--lesson", help="grade every submission as this lesson (a notebook name, e.g. "
                                          "01_lif_neuron) instead of recognising it")
+    parser.add_argument("--course", default=str(LESSONS),
+                        help="the folder of lesson notebooks that defines each lesson's exercises "
+                             "(default: this repository's notebooks/)")
     args = parser.parse_args(argv)
-    lessons = course_lessons()
+    lessons = course_lessons(Path(args.course))
+    if not lessons:
+        parser.error(f"--course {args.course}: no lesson notebook (.ipynb) there")
     if args.lesson is not None and args.lesson not in lessons:
         parser.error(f"--lesson {args.lesson!r} is not a lesson; the lessons are {', '.join(lessons)}")
     if args.cell_timeout <= 0 or args.total_timeout <= 0:
