@@ -43,6 +43,16 @@ MISTAKES = {
     "check_euler_step": ("return v + (-(v - v_rest) + resistance * current) / tau_m",
                          "multiply the slope dV/dt by dt"),
     "check_decay_factor": ("math.exp(-0.05 / 2e-3)", "swapped"),
+    "check_lif_loop": ("n = len(current)\n"
+                       "v = np.empty(n + 1)\n"
+                       "spikes = np.zeros(n + 1, dtype=bool)\n"
+                       "v[0] = v_rest\n"
+                       "for k in range(n):   # no refractory period\n"
+                       "    v[k + 1] = v[k] + dt / tau_m * (-(v[k] - v_rest) + resistance * current[k])\n"
+                       "    if v[k + 1] >= threshold:\n"
+                       "        spikes[k + 1] = True\n"
+                       "        v[k + 1] = v_reset\n"
+                       "return v, spikes", "there is no refractory period"),
 }
 STUB = re.compile(r"(?<![\w.\[])\.\.\.(?![\w.\]])")   # the `...` placeholder, not `a[...]` or `x...y`
 
@@ -54,11 +64,14 @@ def _write(nb: dict, path: Path) -> Path:
 
 
 def _answer_stub(source: str, answer: str) -> str:
-    """``source`` with its first `...` placeholder outside a comment replaced by ``answer``."""
+    """``source`` with its first `...` placeholder outside a comment replaced by ``answer`` (whose
+    further lines are indented like the placeholder's line)."""
     lines = source.splitlines(keepends=True)
     for i, line in enumerate(lines):
         code, hash_, comment = line.partition("#")
         if STUB.search(code):
+            indent = re.match(r"\s*", code).group(0)
+            answer = answer.replace("\n", "\n" + indent)
             lines[i] = STUB.sub(lambda m: answer, code, count=1) + hash_ + comment
             break
     return "".join(lines)
@@ -127,7 +140,7 @@ def test_student_edition_runs_top_to_bottom_with_every_exercise_not_attempted(le
 def test_the_mistakes_cover_the_exercises_of_the_graded_lessons(submissions):
     """Not vacuous: the mistaken submission answers at least the exercises that existed when this test was written."""
     answered = submissions[2]
-    assert {"check_spike_count", "check_euler_step", "check_decay_factor"} & set(
+    assert {"check_spike_count", "check_euler_step", "check_decay_factor", "check_lif_loop"} & set(
         e for lesson in GRADED_LESSONS for e in LESSONS[lesson]) <= answered
 
 
