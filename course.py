@@ -635,6 +635,9 @@ def grade_main(argv: list[str]) -> int:
         parser.error(f"--lesson {args.lesson!r} is not a lesson; the lessons are {', '.join(lessons)}")
     if args.cell_timeout <= 0 or args.total_timeout <= 0:
         parser.error("time limits must be positive")
+    absent = [path for path in args.submissions if not Path(path).exists()]
+    if absent:
+        parser.error("no such file or folder: " + ", ".join(absent))
     paths = submission_paths(args.submissions)
     if not paths:
         parser.error("no notebook found in " + ", ".join(args.submissions))

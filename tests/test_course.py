@@ -233,3 +233,11 @@ def test_submission_folders_are_searched(tmp_path):
         (tmp_path / name).write_text("{}")
     found = course.submission_paths([tmp_path / "b", tmp_path / "a" / "x.ipynb"])
     assert found == [tmp_path / "b" / "c" / "y.ipynb", tmp_path / "a" / "x.ipynb"]
+
+
+def test_grade_refuses_a_path_that_does_not_exist(tmp_path, capsys):
+    course = _course()
+    with pytest.raises(SystemExit) as stop:
+        course.grade_main([str(tmp_path / "absent.ipynb"), "--csv", str(tmp_path / "g.csv")])
+    assert stop.value.code == 2 and "no such file or folder" in capsys.readouterr().err
+    assert not (tmp_path / "g.csv").exists()
