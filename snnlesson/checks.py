@@ -282,6 +282,13 @@ def diagnose(problem: CheckResult, got, mistakes, *, same=None) -> CheckResult:
     arguments computing it). ``same(got, value)`` says whether ``got`` matches it (default:
     :func:`compare_arrays` finds no difference). Without a match, ``problem`` itself is returned.
     """
+    if not isinstance(problem, CheckResult):
+        raise TypeError(f"problem must be the CheckResult saying what is wrong, got {type(problem).__name__}")
+    if isinstance(mistakes, (str, bytes)) or not isinstance(mistakes, (list, tuple)) or not all(
+            isinstance(m, (list, tuple)) and len(m) == 2 and isinstance(m[1], str) for m in mistakes):
+        raise TypeError(f"mistakes must be a list of (value or function, hint text) pairs, got {mistakes!r:.60}")
+    if same is not None and not callable(same):
+        raise TypeError(f"same must be a function of (answer, value) or None, got {type(same).__name__}")
     if same is None:
         def same(a, b):
             return compare_arrays("", a, b) is None

@@ -674,11 +674,19 @@ def forward_scores(frames: torch.Tensor, weights: dict, window: slice) -> torch.
     Returns the class scores ``[batch, classes]``: the output membrane averaged over ``window``
     (the lesson's readout, :meth:`snnlesson.rsnn.Task.scores`).
     """
-    w = weights
+    w = _check_weights(weights)
+    frames = check_tensor("frames", frames, ndim=3)
+    if frames.shape[2] != w["W1"].shape[1]:
+        raise ValueError(f"frames must be [batch, num_steps, inputs={w['W1'].shape[1]}], "
+                         f"got shape {tuple(frames.shape)}")
+    if not isinstance(window, slice) or len(range(frames.shape[1])[window]) == 0:
+        raise ValueError(f"window must be a slice selecting at least one of the {frames.shape[1]} steps, "
+                         f"got {window!r:.60}")
+    frames = frames.to(w["W1"].dtype)
     beta, threshold = w["beta"], w["threshold"]
     batch = frames.shape[0]
-    mem1 = spk1 = torch.zeros(batch, w["W1"].shape[0])
-    mem2 = spk2 = torch.zeros(batch, w["W2"].shape[0])
+    mem1 = spk1 = torch.zeros(batch, w["W1"].shape[0], dtype=frames.dtype)
+    mem2 = spk2 = torch.zeros(batch, w["W2"].shape[0], dtype=frames.dtype)
     out = []
     for t in range(frames.shape[1]):
         mem1 = beta * mem1 + frames[:, t] @ w["W1"].T + w["b1"] + spk1 @ w["V1"].T + w["c1"] - threshold * spk1
@@ -687,6 +695,27 @@ def forward_scores(frames: torch.Tensor, weights: dict, window: slice) -> torch.
         spk2 = (mem2 > threshold).float()
         out.append(mem2)
     return torch.stack(out)[window].mean(0)
+
+
+def _check_weights(weights) -> dict:
+    """``weights`` as :func:`network_weights` returns them: the eight tensors with consistent shapes,
+    finite, and ``beta`` in [0, 1] and ``threshold`` > 0."""
+    if not isinstance(weights, dict) or not (set(_WEIGHT_NAMES) | {"beta", "threshold"}) <= set(weights):
+        raise TypeError(f"weights must be a dict with {list(_WEIGHT_NAMES) + ['beta', 'threshold']} "
+                        f"(see network_weights), got {weights!r:.60}")
+    w = {name: check_tensor(f"weights[{name!r}]", weights[name], ndim=2 if name[0] in "WV" else 1)
+         for name in _WEIGHT_NAMES}
+    hidden, outputs = w["W1"].shape[0], w["W2"].shape[0]
+    shapes = {"b1": (hidden,), "V1": (hidden, hidden), "c1": (hidden,), "W2": (outputs, hidden), "b2": (outputs,),
+              "V2": (outputs, outputs), "c2": (outputs,)}
+    for name, shape in shapes.items():
+        if tuple(w[name].shape) != shape:
+            raise ValueError(f"weights[{name!r}] must have shape {shape} to match W1 {tuple(w['W1'].shape)} "
+                             f"and W2, got {tuple(w[name].shape)}")
+    beta = check_real("weights['beta']", weights["beta"], low=0.0, high=1.0)
+    threshold = check_real("weights['threshold']", weights["threshold"], low=0.0, low_open=True)
+    dtype = w["W1"].dtype
+    return {**{k: v.to(dtype) for k, v in w.items()}, "beta": beta, "threshold": threshold}
 
 
 def _hidden_network(seed: int, inputs: int = 12, hidden: int = 9, classes: int = 4) -> dict:
