@@ -125,7 +125,8 @@ COLAB_STAMP = COLAB_VENV / ".snnlesson-installed"
 # What the README's Colab recipe runs: every notebook under nbval, every explorer and
 # every exercise checker (the lesson modules' tests). Colab has neither JupyterLab nor a
 # browser to drive, so the browser test never runs there.
-COLAB_TESTS = ("notebooks", "tests/test_explorer.py", "tests/test_exercises.py", "tests/test_lessons_*.py")
+COLAB_TESTS = ("notebooks", "tests/test_explorer.py", "tests/test_exercises.py", "tests/test_lessons_*.py",
+               "tests/test_build_*.py")
 COLAB_PYTEST_ARGS = ["--ignore=tests/test_browser.py"]
 
 
