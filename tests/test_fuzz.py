@@ -127,6 +127,12 @@ BY_NAME = {
 # Per target (``module:qualname``): values that differ from the defaults and from BY_NAME,
 # because the default is too slow for a fuzz call or the name means something else here.
 GOOD = {
+    "snnlesson.bptt:StepSNN.forward": {"x": "rand(2, 784)"},
+    "snnlesson.bptt:train_one_epoch": {"net": "bptt.StepSNN(num_hidden=8)", "loader": "[(rand(2, 784), torch.tensor([1, 3]))]", "optimizer": "torch.optim.SGD(bptt.StepSNN(num_hidden=8).parameters(), lr=0.1)", "num_steps": "3"},
+    "snnlesson.lessons.l05_bptt:check_spike_function": {"spike_class": "surrogate.FastSigmoidSpike"},
+    "snnlesson.lessons.l05_bptt:check_train_one_epoch": {"train_one_epoch": "bptt.train_one_epoch"},
+    "snnlesson.lessons.l05_bptt:spike_gradient_comparison": {"spike_class": "surrogate.FastSigmoidSpike", "num_steps": "5"},
+    "snnlesson.lessons.l05_bptt:epoch_comparison": {"train_one_epoch": "bptt.train_one_epoch", "train_data": "tiny_mnist(8)", "test_data": "tiny_mnist(4)", "num_train": "8", "epochs": "1", "num_hidden": "4", "num_steps": "2", "batch_size": "4"},
     "snnlesson.checks:diagnose": {"problem": "checks.failed('off.')", "got": "1.0", "mistakes": "[(1.0, 'hint')]"},
     "snnlesson.checks:answer_or_reference": {"answer": "abs", "reference": "abs", "result": "checks.passed()",
                                               "name": "'f'"},
