@@ -12,6 +12,7 @@ import torch
 
 from snnlesson import bptt, checks, lif_discrete
 from snnlesson.data import as_tensors, mnist
+from snnlesson.lessons import l05_bptt  # noqa: E402
 
 # The spike function and its surrogate are tested in test_surrogate.py, the LIF step
 # and its unrolling in test_lif_discrete.py and the training loop in test_training.py.
@@ -230,7 +231,7 @@ def test_train_and_forward_reject_bad_input():
 
 
 def test_checker_accepts_the_formula_and_explains_mistakes():
-    assert checks.check_fast_sigmoid_derivative(lambda x, k: 1 / (1 + k * x.abs()) ** 2)
+    assert l05_bptt.check_fast_sigmoid_derivative(lambda x, k: 1 / (1 + k * x.abs()) ** 2)
     cases = {
         "square": lambda x, k: 1 / (1 + k * x.abs()),
         "multiply by the slope": lambda x, k: k / (1 + k * x.abs()) ** 2,
@@ -239,14 +240,14 @@ def test_checker_accepts_the_formula_and_explains_mistakes():
         "raised ZeroDivisionError": lambda x, k: 1 / 0,
     }
     for hint, wrong in cases.items():
-        result = checks.check_fast_sigmoid_derivative(wrong)
+        result = l05_bptt.check_fast_sigmoid_derivative(wrong)
         assert not result and hint in result.message, (hint, result.message)
 
 
 def test_checker_calls_a_tuple_answer_wrong_not_unattempted():
     """A function returning ``(derivative, None)`` (as a backward pass would) was taken for the stub
     ("Not attempted yet"); it is a wrong answer with its own message."""
-    result = checks.check_fast_sigmoid_derivative(lambda x, k: (1 / (1 + k * x.abs()) ** 2, None))
+    result = l05_bptt.check_fast_sigmoid_derivative(lambda x, k: (1 / (1 + k * x.abs()) ** 2, None))
     assert not result and result.attempted
     assert repr(result).startswith("Not yet: ") and "one tensor shaped like x" in result.message
 
@@ -261,11 +262,11 @@ def test_checker_tests_far_from_the_threshold():
         return 1 / (1 + k * x.abs().clamp(max=2.5)) ** 2
 
     for wrong in (cut_off, clipped):
-        result = checks.check_fast_sigmoid_derivative(wrong)
+        result = l05_bptt.check_fast_sigmoid_derivative(wrong)
         assert not result and result.attempted and "|x| > 2.5" in result.message, result.message
     # the right answer in float32 and in float64 is still Correct!
-    assert checks.check_fast_sigmoid_derivative(lambda x, k: (1 + k * x.double().abs()) ** -2)
-    stub = checks.check_fast_sigmoid_derivative(lambda x, k: None)
+    assert l05_bptt.check_fast_sigmoid_derivative(lambda x, k: (1 + k * x.double().abs()) ** -2)
+    stub = l05_bptt.check_fast_sigmoid_derivative(lambda x, k: None)
     assert not stub and not stub.attempted and "`<lambda>` returns nothing yet" in stub.message
 
 

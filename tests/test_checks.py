@@ -31,6 +31,7 @@ import math  # noqa: E402
 import pytest  # noqa: E402
 
 from snnlesson import encoding  # noqa: E402
+from snnlesson.lessons import l00_start, l01_lif, l02_encoding, l05_bptt  # noqa: E402
 
 
 class OnAnotherDevice:
@@ -58,7 +59,7 @@ SPIKES = torch.tensor([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])  # 4 spikes, 2 and 2 p
 @pytest.mark.parametrize("answer", [4, 4.0, np.int64(4), np.float32(4.0), torch.tensor(4.0), torch.tensor([4]),
                                     np.array(4.0), OnAnotherDevice(torch.tensor(4.0))])
 def test_spike_count_accepts_the_right_number_in_any_numeric_form(answer):
-    assert checks.check_spike_count(answer, SPIKES)
+    assert l00_start.check_spike_count(answer, SPIKES)
 
 
 @pytest.mark.parametrize("answer, why", [
@@ -77,7 +78,7 @@ def test_spike_count_accepts_the_right_number_in_any_numeric_form(answer):
     (3, "you said 3"),
 ])
 def test_spike_count_says_what_is_wrong_and_never_crashes(answer, why):
-    result = checks.check_spike_count(answer, SPIKES)
+    result = l00_start.check_spike_count(answer, SPIKES)
     assert not result and why in result.message
 
 
@@ -90,9 +91,9 @@ def test_spike_count_says_what_is_wrong_and_never_crashes(answer, why):
     (125.0, False, "bool"),
 ])
 def test_rate_count_stats_refuses_non_numbers(mean, std, why):
-    result = checks.check_rate_count_stats(mean, std)
+    result = l02_encoding.check_rate_count_stats(mean, std)
     assert not result and why in result.message
-    assert checks.check_rate_count_stats(torch.tensor(125.0), np.float64(10.458))  # the right answer passes
+    assert l02_encoding.check_rate_count_stats(torch.tensor(125.0), np.float64(10.458))  # the right answer passes
 
 
 @pytest.mark.parametrize("kwargs, name, error", [
@@ -103,29 +104,29 @@ def test_rate_count_stats_refuses_non_numbers(mean, std, why):
 ])
 def test_rate_count_stats_rejects_a_bad_reference(kwargs, name, error):
     with pytest.raises(error, match=name):
-        checks.check_rate_count_stats(125.0, 10.46, **kwargs)
+        l02_encoding.check_rate_count_stats(125.0, 10.46, **kwargs)
 
 
 def test_dvs_event_count_wants_a_whole_finite_number():
-    assert checks.check_dvs_event_count(11) and checks.check_dvs_event_count(11.0)  # floor(ln(11) / 0.2) = 11
+    assert l02_encoding.check_dvs_event_count(11) and l02_encoding.check_dvs_event_count(11.0)  # floor(ln(11) / 0.2) = 11
     for answer, why in [(11.5, "whole number"), (math.nan, "finite"), (math.inf, "finite"), (True, "bool"),
                         ("11", "text")]:
-        result = checks.check_dvs_event_count(answer)
+        result = l02_encoding.check_dvs_event_count(answer)
         assert not result and why in result.message
     with pytest.raises(ValueError, match="threshold"):
-        checks.check_dvs_event_count(11, threshold=0.0)
+        l02_encoding.check_dvs_event_count(11, threshold=0.0)
     with pytest.raises(ValueError, match="intensity_after"):
-        checks.check_dvs_event_count(11, intensity_after=math.nan)
+        l02_encoding.check_dvs_event_count(11, intensity_after=math.nan)
 
 
 def test_decay_factor_refuses_non_numbers():
-    assert checks.check_decay_factor(torch.tensor(math.exp(-0.05), dtype=torch.float64))
+    assert l01_lif.check_decay_factor(torch.tensor(math.exp(-0.05), dtype=torch.float64))
     for answer, why in [(math.nan, "not a finite number"), (math.inf, "not a finite number"), (True, "bool"),
                         ("0.95", "text"), (None, "")]:
-        result = checks.check_decay_factor(answer)
+        result = l01_lif.check_decay_factor(answer)
         assert not result and why in result.message
     with pytest.raises(ValueError, match="tau_m"):
-        checks.check_decay_factor(0.95, tau_m=-0.02)
+        l01_lif.check_decay_factor(0.95, tau_m=-0.02)
 
 
 @pytest.mark.parametrize("kwargs, name, error", [
@@ -170,18 +171,18 @@ def test_an_answer_on_another_device_is_compared_on_the_cpu():
     def latency_on_another_device(data, num_steps):
         return OnAnotherDevice(encoding.latency(data, num_steps, threshold=1e-6, linear=True, normalize=True))
 
-    assert checks.check_latency_encoder(latency_on_another_device)
+    assert l02_encoding.check_latency_encoder(latency_on_another_device)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_an_answer_on_a_real_gpu_is_compared_on_the_cpu():
     assert checks.compare_arrays("v", torch.tensor([1.0, 2.0], device="cuda"), [1.0, 2.0]) is None
-    assert checks.check_spike_count(SPIKES.cuda().sum(), SPIKES)
-    assert checks.check_fast_sigmoid_derivative(lambda x, k: (1.0 / (1.0 + k * x.abs()) ** 2).cuda())
+    assert l00_start.check_spike_count(SPIKES.cuda().sum(), SPIKES)
+    assert l05_bptt.check_fast_sigmoid_derivative(lambda x, k: (1.0 / (1.0 + k * x.abs()) ** 2).cuda())
 
 
-@pytest.mark.parametrize("checker", [checks.check_latency_encoder, checks.check_euler_step,
-                                     checks.check_fast_sigmoid_derivative])
+@pytest.mark.parametrize("checker", [l02_encoding.check_latency_encoder, l01_lif.check_euler_step,
+                                     l05_bptt.check_fast_sigmoid_derivative])
 def test_function_checkers_refuse_a_non_function_and_unreadable_or_nan_results(checker):
     not_a_function = checker(42)
     assert not not_a_function and "function" in not_a_function.message
@@ -194,10 +195,10 @@ def test_function_checkers_refuse_a_non_function_and_unreadable_or_nan_results(c
 def test_checker_references_are_checked_too():
     # the checkers' own inputs (not the reader's answer): clear errors naming them
     with pytest.raises(ValueError, match="spikes"):
-        checks.check_spike_count(3, torch.zeros(0, 3))
+        l00_start.check_spike_count(3, torch.zeros(0, 3))
     with pytest.raises(ValueError, match="spikes"):
-        checks.check_spike_count(3, torch.zeros(2, 3, device="meta"))
+        l00_start.check_spike_count(3, torch.zeros(2, 3, device="meta"))
     with pytest.raises(TypeError, match="spikes"):
-        checks.check_spike_count(3, "raster")
+        l00_start.check_spike_count(3, "raster")
     with pytest.raises(ValueError, match="threshold"):  # would ask dvs.events for ~1e300 events
-        checks.check_dvs_event_count(11, threshold=1e-300)
+        l02_encoding.check_dvs_event_count(11, threshold=1e-300)

@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from snnlesson import checks, data, dvs
+from snnlesson.lessons import l02_encoding  # noqa: E402
 
 
 def reference_events(video, threshold, eps):
@@ -154,13 +155,13 @@ def test_to_frames_rejects_out_of_range_events():
 
 
 def test_check_dvs_event_count():
-    assert checks.check_dvs_event_count(11)
-    rounded = checks.check_dvs_event_count(12)
+    assert l02_encoding.check_dvs_event_count(11)
+    rounded = l02_encoding.check_dvs_event_count(12)
     assert not rounded and "DOWN" in rounded.message
-    linear = checks.check_dvs_event_count(5)
+    linear = l02_encoding.check_dvs_event_count(5)
     assert not linear and "LOG" in linear.message
-    assert checks.check_dvs_event_count(2, 1.0, 0.2, threshold=0.5, eps=0.1)   # ln(1.1/0.3)=1.30 -> 2 OFF
-    assert not checks.check_dvs_event_count(torch.tensor(1.5))
+    assert l02_encoding.check_dvs_event_count(2, 1.0, 0.2, threshold=0.5, eps=0.1)   # ln(1.1/0.3)=1.30 -> 2 OFF
+    assert not l02_encoding.check_dvs_event_count(torch.tensor(1.5))
 
 
 def test_events_unpack_and_reject_unequal_lengths():

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from snntorch import spikegen
 
 from snnlesson import checks, encoding
+from snnlesson.lessons import l02_encoding  # noqa: E402
 
 # ----------------------------------------------------------------- rate
 
@@ -392,12 +393,12 @@ def test_check_latency_encoder_accepts_solution_and_explains_mistakes():
         t = torch.arange(num_steps).reshape(-1, *[1] * data.dim())
         return (t == step).float()
 
-    assert checks.check_latency_encoder(solution)
-    reversed_ = checks.check_latency_encoder(lambda d, n: solution(d, n).flip(0))
+    assert l02_encoding.check_latency_encoder(solution)
+    reversed_ = l02_encoding.check_latency_encoder(lambda d, n: solution(d, n).flip(0))
     assert not reversed_ and "FIRST" in reversed_.message
-    time_last = checks.check_latency_encoder(lambda d, n: solution(d, n).movedim(0, -1))
+    time_last = l02_encoding.check_latency_encoder(lambda d, n: solution(d, n).movedim(0, -1))
     assert not time_last and "first axis" in time_last.message.lower()
-    raising = checks.check_latency_encoder(lambda d, n: 1 / 0)
+    raising = l02_encoding.check_latency_encoder(lambda d, n: 1 / 0)
     assert not raising and "ZeroDivisionError" in raising.message
 
 
@@ -432,23 +433,23 @@ def test_exercise_latency_code_and_snntorch_agree_up_to_51_steps_and_above_001()
 def test_check_latency_encoder_tests_long_windows_and_names_snntorchs_cap():
     """The checker once used only windows of 5-20 steps, where the cap is invisible, and said the
     answer equalled snntorch's for any window. Now: long windows, and the difference named."""
-    right = checks.check_latency_encoder(_exercise_latency)
+    right = l02_encoding.check_latency_encoder(_exercise_latency)
     assert right and "T <= 51" in right.message and "0.01" in right.message
-    capped = checks.check_latency_encoder(lambda d, n: encoding.latency(d, n, linear=True, normalize=True))
+    capped = l02_encoding.check_latency_encoder(lambda d, n: encoding.latency(d, n, linear=True, normalize=True))
     assert not capped and capped.attempted
     assert "num_steps=200" in capped.message and "expected step 199" in capped.message
     assert "snntorch.spikegen.latency's cap" in capped.message and "= 197" in capped.message
     # snntorch's own function, as a student might call it: the same verdict
-    via_snntorch = checks.check_latency_encoder(
+    via_snntorch = l02_encoding.check_latency_encoder(
         lambda d, n: spikegen.latency(d.float(), num_steps=n, linear=True, normalize=True))
     assert not via_snntorch and "cap" in via_snntorch.message
 
 
 def test_check_rate_count_stats():
-    assert checks.check_rate_count_stats(125, 10.46)
-    poisson = checks.check_rate_count_stats(125, math.sqrt(125))
+    assert l02_encoding.check_rate_count_stats(125, 10.46)
+    poisson = l02_encoding.check_rate_count_stats(125, math.sqrt(125))
     assert not poisson and "Poisson" in poisson.message
-    assert not checks.check_rate_count_stats(62.5, 10.46)
+    assert not l02_encoding.check_rate_count_stats(62.5, 10.46)
 
 
 # ------------------------------------------------ bad input from the bad-input issue (each once failed)

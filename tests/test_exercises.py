@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from snnlesson import checks
+from snnlesson.lessons import l00_start, l01_lif, l02_encoding, l05_bptt  # noqa: E402
 
 
 def stub_function(*args):
@@ -32,25 +33,25 @@ def _latency(data, num_steps):
 
 # (checker, stub arguments, wrong arguments, a word the wrong answer's message must hold, right arguments)
 EXERCISES = {
-    "spike count": (lambda *a: checks.check_spike_count(*a, _spikes()),
+    "spike count": (lambda *a: l00_start.check_spike_count(*a, _spikes()),
                     [(...,), (None,)], (int(_spikes()[0].sum()),), "one time step",
                     (int(_spikes().sum()),)),
-    "rate count stats": (checks.check_rate_count_stats,
+    "rate count stats": (l02_encoding.check_rate_count_stats,
                          [(..., ...), (125.0, ...)], (125.0, math.sqrt(125.0)), "Poisson",
                          (1000 * 0.125, math.sqrt(1000 * 0.125 * 0.875))),
-    "latency encoder": (checks.check_latency_encoder,
+    "latency encoder": (l02_encoding.check_latency_encoder,
                         [(...,), (stub_function,)], (lambda d, n: _latency(d, n).flip(0),), "reversed",
                         (_latency,)),
-    "dvs event count": (lambda a: checks.check_dvs_event_count(a, 0.0, 1.0, 0.2, 0.1),
+    "dvs event count": (lambda a: l02_encoding.check_dvs_event_count(a, 0.0, 1.0, 0.2, 0.1),
                         [(...,)], (12,), "round DOWN",
                         (math.floor((math.log(1.1) - math.log(0.1)) / 0.2),)),
-    "euler step": (checks.check_euler_step,
+    "euler step": (l01_lif.check_euler_step,
                    [(...,), (stub_function,)], (lambda v, i, dt, tau, e, r: v + dt * (-(v - e) + r * i),), "tau_m",
                    (lambda v, i, dt, tau, e, r: v + dt / tau * (e - v + r * i),)),
-    "decay factor": (lambda a: checks.check_decay_factor(a, tau_m=0.05, dt=2e-3),
+    "decay factor": (lambda a: l01_lif.check_decay_factor(a, tau_m=0.05, dt=2e-3),
                      [(...,)], (1 - 2e-3 / 0.05,), "Euler",
                      (math.exp(-2e-3 / 0.05),)),
-    "fast sigmoid derivative": (checks.check_fast_sigmoid_derivative,
+    "fast sigmoid derivative": (l05_bptt.check_fast_sigmoid_derivative,
                                 [(...,), (stub_function,)], (lambda x, k: 1 / (1 + k * x.abs()),), "square",
                                 (lambda x, k: (1 + k * x.abs()) ** -2.0,)),
 }
@@ -90,8 +91,8 @@ def test_is_stub():
 # Right answers a student computes in float32, torch's default dtype, are right to about 6e-8;
 # the textbook formulas are written here again, in torch.
 RIGHT_IN_FLOAT32 = {
-    "decay factor": lambda: checks.check_decay_factor(torch.exp(torch.tensor(-2e-3 / 0.05)), tau_m=0.05, dt=2e-3),
-    "euler step": lambda: checks.check_euler_step(
+    "decay factor": lambda: l01_lif.check_decay_factor(torch.exp(torch.tensor(-2e-3 / 0.05)), tau_m=0.05, dt=2e-3),
+    "euler step": lambda: l01_lif.check_euler_step(
         lambda v, i, dt, tau, e, r: (torch.as_tensor(v, dtype=torch.float32)
                                      + dt / tau * (e - torch.as_tensor(v, dtype=torch.float32)
                                                    + r * torch.as_tensor(i, dtype=torch.float32)))),
@@ -106,7 +107,7 @@ def test_a_right_answer_in_float32_is_correct(name):
 
 def test_a_near_miss_is_shown_with_digits_that_differ():
     # 1e-5 off: six significant digits would print the same number twice
-    result = checks.check_decay_factor(math.exp(-2e-3 / 0.05) + 1e-5, tau_m=0.05, dt=2e-3)
+    result = l01_lif.check_decay_factor(math.exp(-2e-3 / 0.05) + 1e-5, tau_m=0.05, dt=2e-3)
     assert not result
     got, expected = result.message.split("you gave ")[1].split(". ")[0].split(", expected ")
     assert got != expected and float(got) == pytest.approx(math.exp(-0.04) + 1e-5, abs=1e-6)
@@ -121,12 +122,12 @@ def test_a_near_miss_is_shown_with_digits_that_differ():
     (int(_spikes()[0].sum()), "one time step"),
 ])
 def test_spike_count_hints_name_the_slicing_mistake(answer, hint):
-    result = checks.check_spike_count(answer, _spikes()[:3])
+    result = l00_start.check_spike_count(answer, _spikes()[:3])
     assert not result and hint in result.message, result.message
     assert "the 3 time steps asked for hold" in result.message
 
 
 def test_dvs_count_in_log10_is_told_to_use_ln():
     log10_answer = math.floor((math.log10(1.1) - math.log10(0.1)) / 0.2)  # 5, as |1 - 0| / 0.2 happens to be
-    result = checks.check_dvs_event_count(log10_answer, 0.0, 1.0, 0.2, 0.1)
+    result = l02_encoding.check_dvs_event_count(log10_answer, 0.0, 1.0, 0.2, 0.1)
     assert not result and "natural logarithm" in result.message

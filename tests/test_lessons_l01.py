@@ -13,6 +13,7 @@ import pytest  # noqa: E402
 from snnlesson import checks, lif  # noqa: E402
 from snnlesson.lessons.l01_lif import (candidate_input, discrete_firing_rate, hebbian_weights_figure,  # noqa: E402
                                        lif_explorer, loglog_errors, thin_input)
+from snnlesson.lessons import l01_lif  # noqa: E402
 
 
 @pytest.fixture
@@ -242,7 +243,7 @@ def test_the_title_says_1_output_spike_in_the_singular(explorer):
     assert "0 output spikes," in explorer.fig.axes[0].get_title()
 
 
-# ------------------------------------------------- exercise 2: the decay factor (checks.check_decay_factor)
+# ------------------------------------------------- exercise 2: the decay factor (l01_lif.check_decay_factor)
 
 TAU_EX, DT_EX = 0.05, 2e-3  # the notebook's case
 
@@ -264,7 +265,7 @@ TAU_EX, DT_EX = 0.05, 2e-3  # the notebook's case
 def test_decay_factor_hints_name_the_mistake(answer, hint):
     """Each wrong beta gets its own hint; the swap hint only for exp(-tau_m/dt) itself (it was given to any
     answer below 1e-6, 0 and exp(-40) included). The right value exp(-dt/tau_m) is written out here."""
-    result = checks.check_decay_factor(answer, tau_m=TAU_EX, dt=DT_EX)
+    result = l01_lif.check_decay_factor(answer, tau_m=TAU_EX, dt=DT_EX)
     assert not result and result.attempted, result
     assert hint in result.message, result.message
     if "swapped" not in hint:
@@ -272,10 +273,10 @@ def test_decay_factor_hints_name_the_mistake(answer, hint):
 
 
 def test_decay_factor_right_answers_and_stub():
-    assert checks.check_decay_factor(math.exp(-DT_EX / TAU_EX), tau_m=TAU_EX, dt=DT_EX)
-    assert checks.check_decay_factor(np.float32(math.exp(-DT_EX / TAU_EX)), tau_m=TAU_EX, dt=DT_EX)
-    assert checks.check_decay_factor(math.exp(-0.05), tau_m=0.02, dt=1e-3)
-    stub = checks.check_decay_factor(..., tau_m=TAU_EX, dt=DT_EX)
+    assert l01_lif.check_decay_factor(math.exp(-DT_EX / TAU_EX), tau_m=TAU_EX, dt=DT_EX)
+    assert l01_lif.check_decay_factor(np.float32(math.exp(-DT_EX / TAU_EX)), tau_m=TAU_EX, dt=DT_EX)
+    assert l01_lif.check_decay_factor(math.exp(-0.05), tau_m=0.02, dt=1e-3)
+    stub = l01_lif.check_decay_factor(..., tau_m=TAU_EX, dt=DT_EX)
     assert not stub and not stub.attempted
-    text = checks.check_decay_factor("0.96", tau_m=TAU_EX, dt=DT_EX)
+    text = l01_lif.check_decay_factor("0.96", tau_m=TAU_EX, dt=DT_EX)
     assert not text and "quotes" in text.message

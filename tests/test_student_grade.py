@@ -170,7 +170,9 @@ def _nb(*sources: str) -> dict:
     return {"cells": [_cell(s) for s in sources], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}
 
 
-SETUP = "import math\nfrom snnlesson import checks"
+SETUP = ("import math\nfrom types import SimpleNamespace\nfrom snnlesson.lessons import l00_start, l01_lif, l02_encoding\n"
+         "checks = SimpleNamespace(**{n: getattr(m, n) for m in (l00_start, l01_lif, l02_encoding) "
+         "for n in m.__all__ if n.startswith(\"check_\")})  # each lesson's checkers, by name")
 DECAY_RIGHT = "checks.check_decay_factor(math.exp(-2e-3 / 0.05), tau_m=0.05, dt=2e-3)"
 EULER_RIGHT = ("def euler_step(v, current, dt, tau_m, v_rest, resistance):\n"
                "    return v + dt / tau_m * (-(v - v_rest) + resistance * current)\n"

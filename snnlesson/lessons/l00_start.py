@@ -16,12 +16,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.lines import Line2D
 
+from snnlesson.checks import (CheckResult, _answer_number, _reference, failed, is_stub, not_attempted, passed)
 from snnlesson.explorer import Explorer, as_image, int_slider, register_explorer, slider
 from snnlesson._validate import check_int, check_real
 from snnlesson.lessons.l02_encoding import RateCandidates
 from snnlesson.plot import raster, raster_points, window_shade
 
-__all__ = ["digit_raster_explorer", "digit_raster_figure", "MAX_STEPS"]
+__all__ = ["digit_raster_explorer", "digit_raster_figure", "MAX_STEPS", "check_spike_count"]
 
 MAX_STEPS = 200  # the top of the time-steps slider
 ROW_TICK_EVERY = 4  # an image-row tick every 4 rows
@@ -119,3 +120,26 @@ def _demo_digit_raster_explorer() -> Explorer:
 
     images, _ = data.as_tensors(data.mnist(train=False, source="offline", verbose=False))
     return digit_raster_explorer(images[0], seed=0)
+
+
+# ------------------------------------------------ exercise checkers (moved from snnlesson.checks)
+
+
+def check_spike_count(answer, spikes) -> CheckResult:
+    """Lesson 00: how many spikes are in the time-first tensor ``spikes``?"""
+    if is_stub(answer):
+        return not_attempted("replace `...` with an expression that counts the spikes in `spikes`.")
+    raster = _reference("spikes", spikes, min_ndim=1)
+    expected = int(raster.sum())
+    got, problem = _answer_number(answer, "the spike count", whole=True)
+    if problem is not None:
+        return problem
+    steps = raster.shape[0]
+    these = f"the {steps} time step{'s' if steps != 1 else ''} asked for"
+    if got == expected:
+        return passed(f"{these} hold{'s' if steps == 1 else ''} {expected} spikes.")
+    per_step = raster.reshape(steps, -1).sum(axis=1)
+    hint = (" It looks like you counted only one time step." if got in set(per_step.tolist()) else
+            f" That is {'more' if got > expected else 'fewer'}: check the slice (time is the first axis, and "
+            f"spikes[:{steps}] takes steps 0 to {steps - 1}), then sum over every axis, time steps and pixels.")
+    return failed(f"you said {got}; {these} hold{'s' if steps == 1 else ''} {expected} spikes.{hint}")

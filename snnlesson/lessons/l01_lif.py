@@ -30,10 +30,10 @@ import numpy as np
 import torch
 from matplotlib.lines import Line2D
 
+from snnlesson.checks import (ANSWER_RTOL, CheckResult, _answer_array, _answer_number, _apart, _stub_function,
+                              call_answer, compare_arrays, diagnose, failed, is_stub, not_attempted, passed)
 from snnlesson import lif, lif_discrete
 from snnlesson._validate import check_array, check_choice, check_int, check_real, check_size
-from snnlesson.checks import (ANSWER_RTOL, CheckResult, _answer_array, _answer_number, call_answer, diagnose, failed,
-                              is_stub, not_attempted, passed)
 from snnlesson.explorer import Explorer, dropdown, log_slider, register_explorer, slider
 from snnlesson._plotcheck import as_array, get_axes
 from snnlesson.plot import lif_trace_points
@@ -42,7 +42,7 @@ __all__ = ["lif_explorer", "candidate_input", "thin_input", "loglog_errors", "di
            "hebbian_weights_figure", "MAX_INPUT_RATE", "INPUT_MODES",
            "simulate_lif_reference", "check_lif_loop", "LOOP_TIME_LIMIT_S",
            "MysteryNeuron", "estimate_neuron_reference", "check_mystery_neuron", "MYSTERY_TIME_LIMIT_S",
-           "white_noise_current", "isi_cv", "noise_figure"]
+           "white_noise_current", "isi_cv", "noise_figure", "check_euler_step", "check_decay_factor"]
 
 MAX_INPUT_RATE = 200.0  # Hz, the top of the input-rate slider
 THRESHOLD_RANGE = (0.2, 3.0)  # the threshold slider's range; the y-axis holds the highest threshold
@@ -712,3 +712,89 @@ def noise_figure(traces, labels, isis, currents, rates, sigmas, analytic, *, dt:
     ax_f.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
     return fig
+
+
+# ------------------------------------------------ exercise checkers (moved from snnlesson.checks)
+
+
+def check_euler_step(euler_step) -> CheckResult:
+    """Lesson 01: ``euler_step(v, current, dt, tau_m, v_rest, resistance)`` must return
+    v + dt / tau_m * (-(v - v_rest) + resistance * current) (times in seconds)."""
+    cases = [  # (v, current, dt, tau_m, v_rest, resistance)
+        (0.2, 1.5, 1e-3, 0.02, 0.0, 1.0),
+        (-0.065, 2e-9, 1e-4, 0.01, -0.070, 1e7),
+        (0.5, 0.0, 2e-3, 0.05, 0.1, 2.0),
+        (np.array([0.0, 0.3, 0.9]), np.array([1.0, 0.5, 0.0]), 5e-4, 0.03, -0.2, 3.0),
+    ]
+    mistakes = [  # (what the reader may have written, hint)
+        (lambda v, i, dt, tau, e, r: v + (-(v - e) + r * i) / tau,
+         "the step does not scale with dt: multiply the slope dV/dt by dt."),
+        (lambda v, i, dt, tau, e, r: v + dt * (-(v - e) + r * i),
+         "divide by tau_m: the slope is dV/dt = (-(V - v_rest) + R I) / tau_m."),
+        (lambda v, i, dt, tau, e, r: v + dt / tau * ((v - e) + r * i),
+         "the leak has the wrong sign: it pulls V back towards v_rest, -(V - v_rest)."),
+        (lambda v, i, dt, tau, e, r: v + dt / tau * (-(v - e) + i),
+         "multiply the current by the resistance: the drive is R I."),
+        (lambda v, i, dt, tau, e, r: v + dt / tau * (-v + r * i),
+         "V leaks towards v_rest, not towards 0: use -(V - v_rest)."),
+        (lambda v, i, dt, tau, e, r: dt / tau * (-(v - e) + r * i),
+         "you returned only the change dV; return the new potential V + dV."),
+        (lambda v, i, dt, tau, e, r: (e + r * i) + (v - e - r * i) * np.exp(-dt / tau),
+         "that is the exact exponential step; the exercise asks for forward Euler, V + dt * dV/dt."),
+    ]
+    if is_stub(euler_step):
+        return not_attempted()
+    if not callable(euler_step):
+        return failed(f"euler_step should be a function, got {type(euler_step).__name__}.")
+    for v, current, dt, tau_m, v_rest, resistance in cases:
+        case = (f"v={v}, current={current}, dt={dt}, tau_m={tau_m}, v_rest={v_rest}, "
+                f"resistance={resistance}")
+        expected = v + dt / tau_m * (-(v - v_rest) + resistance * current)
+        try:
+            got = euler_step(v, current, dt, tau_m, v_rest, resistance)
+        except Exception as error:  # the reader's code raised: say so
+            return failed(f"euler_step raised {type(error).__name__}: {error} for {case}.")
+        if is_stub(got):
+            return _stub_function("euler_step")
+        problem = compare_arrays("the new potential", got, expected, rtol=ANSWER_RTOL, atol=1e-12, case=case)
+        if problem is not None:
+            for mistake, hint in mistakes:
+                if compare_arrays("", got, mistake(v, current, dt, tau_m, v_rest, resistance),
+                                  rtol=ANSWER_RTOL, atol=1e-12) is None:
+                    return failed(f"{problem.message} Hint: {hint}")
+            return problem
+    return passed("V(t + dt) = V + dt/tau_m * (-(V - v_rest) + R I) on every case.")
+
+
+def check_decay_factor(answer, tau_m: float = 0.02, dt: float = 1e-3) -> CheckResult:
+    """Lesson 01: the decay factor beta of the discrete model for ``tau_m`` and ``dt`` (s): exp(-dt/tau_m)."""
+    if is_stub(answer):
+        return not_attempted("replace `...` with an expression for beta.")
+    tau_m = check_real("tau_m (s)", tau_m, low=0.0, low_open=True)
+    dt = check_real("dt (s)", dt, low=0.0, low_open=True)
+    expected = float(np.exp(-dt / tau_m))
+    got, problem = _answer_number(answer, "the decay factor")
+    if problem is not None:
+        return problem
+    if abs(got - expected) <= ANSWER_RTOL * expected:
+        return passed(f"beta = exp(-dt/tau_m) = {expected:.6f}.")
+    mixed = ("milliseconds and seconds are mixed: give dt and tau_m in the same unit (here seconds, "
+             f"dt = {dt:g}, tau_m = {tau_m:g}).")
+    hints = [(1 - dt / tau_m, "that is 1 - dt/tau_m, forward Euler's factor: close, but the exact decay over "
+                              "one step is exp(-dt/tau_m)."),
+             (1 / (1 + dt / tau_m), "that is 1/(1 + dt/tau_m), backward Euler's factor: close, but the exact "
+                                    "decay over one step is exp(-dt/tau_m)."),
+             (dt / tau_m, "that is dt/tau_m, the fraction lost per step (roughly); beta is what is kept."),
+             (float(np.exp(-tau_m / dt)), "dt and tau_m are swapped: beta = exp(-dt/tau_m)."),
+             (float(np.exp(dt / tau_m)), "the exponent needs a minus sign: a leak shrinks V."),
+             (float(np.exp(-1e3 * dt / tau_m)), mixed),  # dt in ms, tau_m in s
+             (float(np.exp(-1e-3 * dt / tau_m)), mixed)]  # dt in s, tau_m in ms
+    for value, hint in hints:  # relative to each value: a tiny answer matches only a tiny value close to it
+        if value != 0 and abs(got - value) <= ANSWER_RTOL * abs(value):
+            return failed(f"you gave {got:.6g}, expected {expected:.6f}: {hint}")
+    if not 0 < got < 1:
+        return failed(f"you gave {got:.6g}, expected {expected:.6f}: beta is the fraction of V kept over one "
+                      "step, so it lies between 0 and 1 (close to 1 when dt is much shorter than tau_m).")
+    shown_got, shown_expected = _apart(got, expected)
+    return failed(f"you gave {shown_got}, expected {shown_expected}. Without input, V shrinks by the factor "
+                  "exp(-t/tau_m) in t seconds; put t = dt.")

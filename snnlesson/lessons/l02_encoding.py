@@ -31,9 +31,9 @@ from matplotlib import colormaps, ticker
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
+from snnlesson.checks import (CheckResult, _answer_array, _answer_number, call_answer, compare_arrays, diagnose,
+                              failed, is_stub, not_attempted, passed)
 from snnlesson import dvs, encoding
-from snnlesson.checks import (CheckResult, _answer_array, call_answer, compare_arrays, diagnose, failed, is_stub,
-                              not_attempted, passed)
 from snnlesson._validate import check_int, check_real, check_size
 from snnlesson.explorer import (Explorer, as_image, as_video, int_slider, log_slider, register_explorer,
                                 slider)
@@ -46,7 +46,7 @@ __all__ = ["RateCandidates", "rate_explorer", "latency_explorer", "delta_explore
            "event_count_plot", "encoder_comparison",
            "check_rate_code", "reference_rate_encode", "binomial_pvalues", "RATE_FALSE_ALARM", "check_rank_order",
            "RANK_ORDER_MISTAKES",
-           "bench_encoding"]
+           "bench_encoding", "check_rate_count_stats", "check_latency_encoder", "check_dvs_event_count", "MAX_EVENTS"]
 
 RATE_MAX_STEPS = 500      # top of the rate explorer's num_steps slider
 LATENCY_MAX_STEPS = 200   # top of the latency explorer's num_steps slider
@@ -1033,3 +1033,165 @@ def encoder_comparison(image, rows: dict, *, title: str = ""):
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+# ------------------------------------------------ exercise checkers (moved from snnlesson.checks)
+
+
+def check_rate_count_stats(mean, std, num_steps: int = 1000, p: float = 32 / 256) -> CheckResult:
+    """Lesson 02: mean and standard deviation of the spike count of a rate-coded pixel.
+
+    A Bernoulli rate code with probability ``p`` per step gives a Binomial(T, p)
+    count: mean ``T p``, standard deviation ``sqrt(T p (1 - p))``. Accepts answers
+    rounded to 0.5 (mean) and 0.05 (standard deviation).
+    """
+    if is_stub((mean, std)):
+        return not_attempted("replace both `...` with expressions for the mean and the standard deviation.")
+    num_steps = check_int("num_steps", num_steps, minimum=1)
+    p = check_real("p", p, low=0.0, high=1.0)
+    mean, problem = _answer_number(mean, "the mean")
+    if problem is not None:
+        return problem
+    std, problem = _answer_number(std, "the standard deviation")
+    if problem is not None:
+        return problem
+    exp_mean = num_steps * p
+    exp_var = num_steps * p * (1 - p)
+    exp_std = exp_var ** 0.5
+    if abs(mean - exp_mean) > 0.5:
+        if abs(mean - p) < 1e-3:
+            hint = " That is the probability per step; multiply by the number of steps."
+        elif abs(mean - num_steps * (1 - p)) < 0.5:
+            hint = " That counts the silent steps: a pixel of value p spikes with probability p."
+        else:
+            hint = " Each of the T steps spikes with probability p, so the mean count is T p."
+        return failed(f"the mean count is {exp_mean:g}, you said {mean:g}.{hint}")
+    if abs(std - exp_std) > 0.05:
+        if abs(std - exp_mean ** 0.5) < 0.05:
+            hint = (" That is the Poisson value sqrt(T p); the count of T Bernoulli steps is binomial, "
+                    "with variance T p (1 - p).")
+        elif abs(std - exp_var) < 0.5:
+            hint = " That is the variance; the standard deviation is its square root."
+        else:
+            hint = " The count is Binomial(T, p): variance T p (1 - p)."
+        return failed(f"the standard deviation is {exp_std:.3f}, you said {std:g}.{hint}")
+    return passed(f"the count is Binomial({num_steps}, {p:g}): mean {exp_mean:g}, standard deviation "
+                  f"{exp_std:.2f} (a Poisson count would have {exp_mean ** 0.5:.2f}).")
+
+
+def check_latency_encoder(fn) -> CheckResult:
+    """Lesson 02: ``fn(data, num_steps)`` should be the linear, normalised latency code.
+
+    The reference is the exercise's definition: input ``x`` spikes once, at step
+    ``round((num_steps - 1) * (1 - x))``, in windows of 5 to 1,000 steps.
+    ``snntorch.spikegen.latency(data, num_steps, linear=True, normalize=True)`` (and
+    ``snnlesson.encoding.latency`` with the same arguments) agrees for every input
+    >= 0.01 (its default ``threshold``) in any window, and for every input when
+    ``num_steps <= 51``; in longer windows it caps the spike time at
+    ``(num_steps - 1) * (1 - 0.01)``, so inputs below 0.01 fire at step
+    ``round(0.99 * (num_steps - 1))`` instead of the last step. That capped answer
+    gets its own hint.
+    """
+    import torch
+
+    from snnlesson import encoding
+
+    if is_stub(fn):
+        return not_attempted()
+    if not callable(fn):
+        return failed(f"your answer should be a function of (data, num_steps), got {type(fn).__name__}.")
+    cases = [(torch.tensor([0.0, 0.25, 0.5, 1.0]), 5),
+             (torch.tensor([[1.0, 0.9], [0.1, 0.02]]), 10),
+             (torch.rand(3, 4, generator=torch.Generator().manual_seed(2)), 20),
+             (torch.tensor([0.0, 0.002, 0.0039, 0.0099, 0.01, 0.3, 0.77, 1.0]), 200),   # long windows:
+             (torch.rand(2, 3, generator=torch.Generator().manual_seed(5)) * 0.02, 1000)]  # dim inputs too
+    for data, num_steps in cases:
+        case = f"data of shape {tuple(data.shape)} and num_steps={num_steps}"
+        step = torch.round((num_steps - 1) * (1 - data)).long()   # the exercise's definition, no cap
+        expected = (torch.arange(num_steps).reshape(num_steps, *[1] * data.dim()) == step).to(data.dtype)
+        got, problem = call_answer(fn, (data.clone(), num_steps), case)
+        if problem is not None:
+            return problem
+        got, problem = _answer_array("the spike train your function returned", got, case=case)
+        if problem is not None:
+            return problem
+        got = torch.from_numpy(got)
+        if tuple(got.shape) != tuple(expected.shape):
+            hint = (" Time must be the FIRST axis: [num_steps, *data.shape]."
+                    if tuple(got.shape) == (*data.shape, num_steps) else "")
+            return failed(f"the spike train has shape {tuple(got.shape)}, expected {tuple(expected.shape)} "
+                          f"(for {case}).{hint}")
+        if not torch.all((got == 0) | (got == 1)):
+            return failed(f"spike trains hold only 0 and 1 (for {case}).")
+        per_input = got.sum(dim=0)
+        if not torch.all(per_input == 1):
+            return failed(f"every input should spike exactly once, but some spike {int(per_input.max())} or "
+                          f"{int(per_input.min())} times (for {case}).")
+        if torch.equal(got, expected.double()):
+            continue
+        if torch.equal(got, expected.flip(0).double()):
+            return failed(f"your spikes are reversed in time (for {case}): bright inputs must fire FIRST; "
+                          "the spike step is (num_steps - 1) * (1 - x).")
+        got_step, exp_step = got.argmax(dim=0), expected.argmax(dim=0)
+        truncated = torch.floor((num_steps - 1) * (1 - data)).long()
+        if torch.equal(got_step, truncated) and not torch.equal(truncated, exp_step):
+            return failed(f"your steps are truncated (for {case}); round them to the nearest step with torch.round.")
+        i = int(torch.nonzero((got_step != exp_step).reshape(-1))[0])
+        problem = (f"the input {float(data.reshape(-1)[i]):.4g} spikes at step {int(got_step.reshape(-1)[i])}, "
+                   f"expected step {int(exp_step.reshape(-1)[i])} (for {case}).")
+        if torch.equal(got, encoding.latency(data, num_steps, linear=True, normalize=True).double()):
+            return failed(f"{problem} Hint: that is snntorch.spikegen.latency's cap: inputs below its threshold "
+                          f"0.01 fire at step round(0.99 * (num_steps - 1)) = {round(0.99 * (num_steps - 1))}. "
+                          "The exercise's code has no cap: every input fires at round((num_steps - 1) * (1 - x)), "
+                          "so 0 fires at the last step.")
+        return failed(problem)
+    return passed("your encoder fires every input at round((T - 1)(1 - x)), in windows of 5 to 1,000 steps. "
+                  "snntorch.spikegen.latency(data, T, linear=True, normalize=True) gives the same trains for "
+                  "every input >= 0.01 (its default threshold), and for all inputs when T <= 51; in longer "
+                  "windows it caps the spike time at (T - 1)(1 - 0.01), so inputs below 0.01 fire at step "
+                  "round(0.99 (T - 1)) (197 for T = 200) instead of the last step.")
+
+
+MAX_EVENTS = 10_000  # check_dvs_event_count: the largest event count a reference run may produce
+
+
+def check_dvs_event_count(answer, intensity_before: float = 0.0, intensity_after: float = 1.0,
+                          threshold: float = 0.2, eps: float = 0.1) -> CheckResult:
+    """Lesson 02: how many events does one DVS pixel emit when its intensity jumps once?
+
+    The reference runs :func:`snnlesson.dvs.events` on a one-pixel, two-frame video:
+    ``floor(|ln(I_after + eps) - ln(I_before + eps)| / threshold)`` events.
+    """
+    from snnlesson import dvs
+
+    if is_stub(answer):
+        return not_attempted("replace `...` with the number of events (an expression, or a whole number).")
+    intensity_before = check_real("intensity_before", intensity_before, low=0.0)
+    intensity_after = check_real("intensity_after", intensity_after, low=0.0)
+    threshold = check_real("threshold", threshold, low=0.0, low_open=True)
+    eps = check_real("eps", eps, low=0.0, low_open=True)
+    log_change = abs(np.log(intensity_after + eps) - np.log(intensity_before + eps))
+    if log_change / threshold > MAX_EVENTS:
+        raise ValueError(f"threshold={threshold:g} is too small for this change: the pixel would emit about "
+                         f"{log_change / threshold:.3g} events (at most {MAX_EVENTS:,} allowed)")
+    video = np.array([intensity_before, intensity_after], dtype=float).reshape(2, 1, 1)
+    ev = dvs.events(video, threshold, eps)
+    expected = ev.num_events
+    got, problem = _answer_number(answer, "the number of events", whole=True)
+    if problem is not None:
+        return problem
+    polarity = "ON" if intensity_after > intensity_before else "OFF"
+    linear = int(abs(intensity_after - intensity_before) / threshold)  # two likely mistakes: no log, log10
+    in_log10 = int(abs(np.log10(intensity_after + eps) - np.log10(intensity_before + eps)) / threshold)
+    if got == expected:
+        return passed(f"{expected} {polarity} events: ln({intensity_after:g} + {eps:g}) - ln({intensity_before:g} "
+                      f"+ {eps:g}) spans {expected} whole thresholds of {threshold:g}.")
+    if got == round(log_change / threshold) or got == int(np.ceil(log_change / threshold)):
+        hint = " Only whole thresholds fire: round DOWN; the remainder is kept for the next change."
+    elif got in (linear, in_log10):
+        # both mistakes can give the same count (5 for the defaults): then both hints are given
+        hint = ((" A DVS pixel compares LOG intensities, ln(I + eps), not intensities." if got == linear else "")
+                + (" Use the natural logarithm, ln (math.log or np.log), not log10." if got == in_log10 else ""))
+    else:
+        hint = " Count how many thresholds fit into |ln(I_after + eps) - ln(I_before + eps)|."
+    return failed(f"you said {got}, the pixel emits {expected} events.{hint}")

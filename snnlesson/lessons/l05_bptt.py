@@ -33,6 +33,8 @@ from matplotlib.patches import FancyBboxPatch
 from matplotlib.ticker import NullFormatter
 from torch import nn
 
+from snnlesson.checks import (CheckResult, _answer_array, _apart, _stub_function, call_answer, compare_arrays,
+                              failed, is_stub, not_attempted, passed)
 from snnlesson import bptt
 from snnlesson._validate import check_choice, check_int, check_real
 from snnlesson.explorer import Explorer, int_slider, log_slider, register_explorer, slider
@@ -42,7 +44,7 @@ from snnlesson.surrogate import atan_derivative, fast_sigmoid_derivative
 
 __all__ = ["surrogate_explorer", "surrogate_comparison", "network_explorer", "unrolled_graph", "dead_gradient", "SLOPES", "BETAS",
            "SurrogateRuns", "surrogate_runs", "surrogate_learning_explorer", "per_class_figure", "hidden_rasters",
-           "check_spike_function", "spike_gradient_comparison", "check_train_one_epoch", "epoch_comparison"]
+           "check_spike_function", "spike_gradient_comparison", "check_train_one_epoch", "epoch_comparison", "check_fast_sigmoid_derivative"]
 
 BETA_RANGE = (0.5, 1.0)        # the beta slider
 THRESHOLD_RANGE = (0.25, 3.0)  # the threshold slider
@@ -968,3 +970,70 @@ def epoch_comparison(train_one_epoch, train_data, test_data, *, num_train: int =
     ax_acc.set_title(f"test accuracy on {len(test_labels):,} digits", fontsize=10)
     ax_loss.figure.tight_layout()
     return results
+
+
+# ------------------------------------------------ exercise checkers (moved from snnlesson.checks)
+
+
+def check_fast_sigmoid_derivative(answer) -> CheckResult:
+    """Lesson 05: ``answer(x, slope)`` should return the fast-sigmoid surrogate ``1 / (1 + slope * |x|)**2``.
+
+    Reference: :func:`snnlesson.surrogate.fast_sigmoid_derivative` (the backward pass of
+    ``snntorch.surrogate.fast_sigmoid``).
+    """
+    import torch
+
+    from snnlesson.surrogate import fast_sigmoid_derivative
+
+    if is_stub(answer):
+        return not_attempted()
+    if not callable(answer):
+        return failed(f"your answer should be a function of (x, slope), got {type(answer).__name__}.")
+    shown = torch.tensor([-1.0, -0.2, -0.01, 0.0, 0.03, 0.5, 2.0])
+    # hidden points out to +-10 (a wrong answer far from the threshold must not pass)
+    hidden = torch.cat([torch.tensor([-10.0, -6.5, -3.7, -2.6, 2.6, 3.3, 7.25, 10.0]),
+                        torch.rand(12, generator=torch.Generator().manual_seed(5)) * 20 - 10])
+    x = torch.cat([shown, hidden])
+    name = getattr(answer, "__name__", "your function")
+    for slope in (25.0, 5.0, 1.0, 0.3):
+        case = f"slope={slope:g}, x = {x.numel()} points from -10 to 10"
+        expected = fast_sigmoid_derivative(x, slope)
+        # wrapped in a list, so that a tuple holding None (such as a backward's `(grad, None)`) is a wrong
+        # answer, not the stub
+        got, problem = call_answer(lambda x_, k_: [answer(x_, k_)], (x.clone(), slope), case,
+                                   stub=_stub_function(name))
+        if problem is not None:
+            return problem
+        got = got[0]
+        if isinstance(got, (tuple, list)) and any(g is None or g is Ellipsis or hasattr(g, "detach") for g in got):
+            return failed(f"`{name}` returned a {type(got).__name__} of {len(got)} items (for {case}); return one "
+                          "tensor shaped like x. (A `torch.autograd.Function`'s backward returns one gradient per "
+                          "input, like `(grad, None)`; this function returns only the derivative itself.)")
+        problem = compare_arrays("the derivative", got, expected, rtol=1e-5, atol=1e-7, case=case)
+        if problem is None:
+            continue
+        g, unreadable = _answer_array("the derivative", got)
+        if unreadable is not None or g.shape != tuple(x.shape):
+            return problem
+        xs, k = x.numpy().astype(float), slope
+        worst = int(np.argmax(np.abs(g - expected.numpy())))
+        shown_got, shown_expected = _apart(g[worst], float(expected[worst]))
+        problem = failed(f"the derivative for slope={k:g} at x = {xs[worst]:.4g}: got {shown_got}, expected "
+                         f"{shown_expected}.")
+        hints = [
+            (1.0 / (1.0 + k * np.abs(xs)), "you forgot to square the denominator (1 + k|x|)."),
+            (k / (1.0 + k * np.abs(xs)) ** 2, "the surrogate is 1 at the threshold: do not multiply by the slope k."),
+            (1.0 / (1.0 + k * xs) ** 2, "use the absolute value |x|: the surrogate is symmetric about the threshold."),
+            (xs / (1.0 + k * np.abs(xs)), "that is the smooth function itself, x / (1 + k|x|); "
+                                          "the backward pass needs its derivative."),
+            ((xs > 0).astype(float), "that is the forward pass (the spike), not its surrogate derivative."),
+        ]
+        for wrong, hint in hints:
+            if g.shape == wrong.shape and np.allclose(g, wrong, rtol=1e-5, atol=1e-7, equal_nan=True):
+                return failed(f"{problem.message} Hint: {hint}")
+        far = np.abs(xs) > 2.5
+        if np.allclose(g[~far], expected.numpy()[~far], rtol=1e-5, atol=1e-7):
+            return failed(f"{problem.message} Hint: your function is right near the threshold but not far from "
+                          "it (|x| > 2.5); the formula 1 / (1 + k|x|)^2 holds for every x, without a cut-off.")
+        return failed(f"{problem.message} Hint: the derivative is 1 / (1 + k|x|)^2.")
+    return passed("the fast-sigmoid surrogate 1 / (1 + k|x|)^2 matches for every slope and input.")
