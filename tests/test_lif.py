@@ -319,7 +319,7 @@ def test_discrete_bad_shapes():
 
 
 def test_check_euler_step_accepts_the_right_step_and_explains_wrong_ones():
-    from snnlesson.checks import check_euler_step
+    from snnlesson.lessons.l01_lif import check_euler_step
 
     assert check_euler_step(lambda v, i, dt, tau, e, r: v + dt / tau * (-(v - e) + r * i))
     no_resistance = check_euler_step(lambda v, i, dt, tau, e, r: v + dt / tau * (-(v - e) + i))
@@ -334,7 +334,7 @@ def test_check_euler_step_accepts_the_right_step_and_explains_wrong_ones():
 
 
 def test_check_decay_factor():
-    from snnlesson.checks import check_decay_factor
+    from snnlesson.lessons.l01_lif import check_decay_factor
 
     assert check_decay_factor(math.exp(-0.05), tau_m=0.02, dt=1e-3)
     euler = check_decay_factor(0.95, tau_m=0.02, dt=1e-3)
