@@ -95,14 +95,18 @@ def test_the_right_spike_function_is_correct_and_equals_snntorch():
     torch.testing.assert_close(a.grad, b.grad)
 
 
-@pytest.mark.parametrize("name", SPIKE_MISTAKES)
-def test_each_spike_mistake_gets_its_own_hint(name):
-    cls, hint = SPIKE_MISTAKES[name]
-    result = check_spike_function(cls)
+def _assert_own_hint(result, name, catalogue):
+    """``result`` is 'Not yet' with the hint of mistake ``name`` of ``catalogue`` and no other's."""
+    hint = catalogue[name][1]
     assert not result and result.attempted and repr(result).startswith("Not yet: "), result
     assert "Hint:" in result.message and hint in result.message, (name, result.message)
-    others = [h for n, (_, h) in SPIKE_MISTAKES.items() if h != hint]
+    others = [h for n, (_, h) in catalogue.items() if h != hint]
     assert not any(h in result.message for h in others), (name, result.message)
+
+
+@pytest.mark.parametrize("name", SPIKE_MISTAKES)
+def test_each_spike_mistake_gets_its_own_hint(name):
+    _assert_own_hint(check_spike_function(SPIKE_MISTAKES[name][0]), name, SPIKE_MISTAKES)
 
 
 def test_spike_checker_stub_nan_shape_type_and_time_limit(monkeypatch):
@@ -232,12 +236,7 @@ def test_the_right_epoch_is_correct():
 
 @pytest.mark.parametrize("name", EPOCH_MISTAKES)
 def test_each_epoch_mistake_gets_its_own_hint(name):
-    fn, hint = EPOCH_MISTAKES[name]
-    result = check_train_one_epoch(fn)
-    assert not result and result.attempted and repr(result).startswith("Not yet: "), result
-    assert "Hint:" in result.message and hint in result.message, (name, result.message)
-    others = [h for n, (_, h) in EPOCH_MISTAKES.items() if h != hint]
-    assert not any(h in result.message for h in others), (name, result.message)
+    _assert_own_hint(check_train_one_epoch(EPOCH_MISTAKES[name][0]), name, EPOCH_MISTAKES)
 
 
 def test_epoch_checker_errors_stub_nan_type_and_time_limit(monkeypatch):
