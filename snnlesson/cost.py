@@ -34,6 +34,7 @@ Contents:
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -45,7 +46,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from snnlesson import bptt, lif_discrete, training
+from snnlesson import _files, bptt, lif_discrete, training
 from snnlesson._validate import check_bool, check_choice, check_int, check_real, check_seed, check_tensor
 
 __all__ = ["ENERGY_PJ", "PRECISIONS", "synops", "dense_macs", "LayerCounts", "network_counts", "energy_pj",
@@ -316,6 +317,8 @@ STEP_COUNTS = (5, 10)
 _DATA = Path(__file__).parent / "_data"
 RESULTS_JSON = _DATA / "cost_results.json"
 NETWORK_NPZ = _DATA / "cost_network.npz"
+#: Both shipped files are well under 1 MB: anything far larger is not them.
+DATA_FILE_MAX_BYTES = 16 * 1024 ** 2
 #: The digit whose hidden raster is kept for every grid point (index into the offline test set).
 RASTER_DIGIT = 0
 
@@ -366,13 +369,14 @@ def _train_grid_point(penalty: float, num_steps: int, train_data, test_data, *, 
 def _save_network(model: bptt.BaseSNN, path: Path) -> None:
     arrays = {k: v.detach().cpu().numpy().astype(np.float32) for k, v in model.state_dict().items()
               if k.startswith(("fc1.", "fc2."))}
-    np.savez_compressed(path, **arrays)
+    _files.write_atomic("path", path, lambda f: np.savez_compressed(f, **arrays), what="the network's weights")
 
 
 def load_network() -> bptt.BaseSNN:
     """The lesson's trained network (penalty 0, 10 steps), read from ``snnlesson/_data/cost_network.npz``."""
     model = bptt.build_network("scratch", seed=None, **COST_NETWORK)
-    with np.load(NETWORK_NPZ) as data:
+    raw = _files.read_bytes("the shipped network file", NETWORK_NPZ, limit=DATA_FILE_MAX_BYTES, what="weights")
+    with np.load(io.BytesIO(raw)) as data:
         state = {k: torch.from_numpy(data[k]) for k in data.files}
     model.load_state_dict(state, strict=False)
     return model
@@ -380,7 +384,8 @@ def load_network() -> bptt.BaseSNN:
 
 def load_results() -> dict:
     """The precomputed results (``snnlesson/_data/cost_results.json``): the grid and the baselines."""
-    return json.loads(RESULTS_JSON.read_text())
+    return json.loads(_files.read_text("the shipped results file", RESULTS_JSON, limit=DATA_FILE_MAX_BYTES,
+                                       what="results"))
 
 
 def _precompute(*, progress: bool = True, epochs: int = 4) -> dict:
@@ -426,7 +431,7 @@ def _precompute(*, progress: bool = True, epochs: int = 4) -> dict:
                "reproducibility_piece": {**REPRO_PIECE, **{k: piece[k] for k in
                                                            ("test_accuracy", "hidden_spikes_per_digit")}},
                "torch": torch.__version__}
-    RESULTS_JSON.write_text(json.dumps(results, indent=1) + "\n")
+    _files.write_text_atomic("path", RESULTS_JSON, json.dumps(results, indent=1) + "\n", what="results")
     return results
 
 

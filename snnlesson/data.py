@@ -28,14 +28,14 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import operator
 import os
 import socket
+import stat
 import struct
-import tempfile
 import threading
 import time
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlparse
@@ -44,7 +44,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from snnlesson._validate import check_bool, check_choice, check_int, check_real, check_seed, check_size
+from snnlesson import _files
+from snnlesson._validate import check_bool, check_choice, check_int, check_real, check_seed, check_size, check_tensor
 
 __all__ = [
     "mnist",
@@ -65,6 +66,12 @@ DIGIT_SIZE = 28
 CONNECT_TIMEOUT_S = 3.0
 # moving_digits: the fastest motion, in pixels per frame (far beyond any canvas).
 MAX_SPEED = 1e4
+# The offline subset's file is 0.8 MB: anything far larger is not it.
+OFFLINE_NPZ_MAX_BYTES = 16 * 1024 ** 2
+
+
+def _slice_text(index: slice) -> str:
+    return ":".join("" if v is None else str(v) for v in (index.start, index.stop, index.step)).rstrip(":") or ":"
 
 
 # ----------------------------------------------------------------------------- MNIST
@@ -77,7 +84,14 @@ def cache_dir(root: str | os.PathLike | None = None) -> Path:
             raise TypeError(f"root must be a folder path (str or pathlib.Path), got {root!r}")
         if not str(root).strip():
             raise ValueError("root must name a folder, got an empty string")
-        return Path(root).expanduser()
+        folder = Path(root).expanduser()
+        try:
+            mode = os.stat(folder).st_mode
+        except OSError:  # not there (yet): mnist creates it when it downloads
+            return folder
+        if not stat.S_ISDIR(mode):
+            raise ValueError(f"root {str(folder)!r} is {_files.kind_of(mode)}, not a folder")
+        return folder
     if os.environ.get("SNNLESSON_DATA"):
         return Path(os.environ["SNNLESSON_DATA"]).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
@@ -99,8 +113,8 @@ class OfflineMNIST(Dataset):
     def __init__(self, train: bool = True):
         self.train = check_bool("train", train)
         split = "train" if self.train else "test"
-        with resources.files("snnlesson._data").joinpath("mnist_5k.npz").open("rb") as f:
-            arrays = np.load(f)
+        raw = _files.read_resource("mnist_5k.npz", limit=OFFLINE_NPZ_MAX_BYTES)
+        with np.load(io.BytesIO(raw)) as arrays:
             self.data = torch.from_numpy(arrays[f"{split}_images"].copy())
             self.targets = torch.from_numpy(arrays[f"{split}_labels"].astype(np.int64))
 
@@ -108,8 +122,25 @@ class OfflineMNIST(Dataset):
         return len(self.targets)
 
     def __getitem__(self, index: int):
-        image = self.data[index].to(torch.float32).div_(255.0).unsqueeze(0)
-        return image, int(self.targets[index])
+        """Digit ``index`` (an integer; negative counts from the end) as ``(image [1, 28, 28], label)``.
+
+        One digit at a time, like ``torchvision.datasets.MNIST``: for several digits at once use
+        :func:`as_tensors` (all of them as tensors, which slice) or ``torch.utils.data.Subset``.
+        """
+        if isinstance(index, slice):
+            raise TypeError(f"OfflineMNIST gives one digit at a time: index must be an integer, got the slice "
+                            f"[{_slice_text(index)}]; for several digits use images, labels = "
+                            f"data.as_tensors(dataset) and slice those, or torch.utils.data.Subset(dataset, "
+                            f"range(...))")
+        if isinstance(index, bool) or not hasattr(index, "__index__") or (
+                isinstance(index, (torch.Tensor, np.ndarray)) and index.ndim != 0):
+            raise TypeError(f"OfflineMNIST gives one digit at a time: index must be an integer, "
+                            f"got {type(index).__name__}")
+        i = operator.index(index)
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"index {i} is out of range for {len(self):,} digits")
+        image = self.data[i].to(torch.float32).div_(255.0).unsqueeze(0)
+        return image, int(self.targets[i])
 
     def __repr__(self) -> str:
         split = "train" if self.train else "test"
@@ -146,15 +177,13 @@ def _present(path: Path) -> bool:
     return True
 
 
-def _read(path: Path) -> tuple[bytearray, tuple]:
-    """The bytes of ``path`` and the identity of the file they came from."""
+def _read(path: Path, limit: int) -> tuple[bytearray, tuple]:
+    """The bytes of ``path`` (a regular file of at most ``limit`` bytes: a FIFO, a directory or a
+    device in its place is never opened) and the identity of the file they came from."""
     try:
-        with open(path, "rb") as f:
-            st = os.fstat(f.fileno())
-            raw = bytearray(st.st_size)  # writable, so that torch can share it without a copy
-            del raw[f.readinto(raw):]    # (shorter if the file shrank meanwhile: its size check fails)
-    except OSError as err:
-        raise _CorruptCacheError(f"{path} cannot be read ({type(err).__name__}: {err.strerror or err})") from None
+        raw, st = _files.read_file("the cached MNIST file", path, limit=limit, what="an MNIST file")
+    except _files.FileProblem as err:
+        raise _CorruptCacheError(str(err).replace("the cached MNIST file ", "", 1)) from None
     return raw, (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
 
 
@@ -214,9 +243,10 @@ def _read_raw_split(folder: Path, prefix: str) -> tuple[torch.Tensor, torch.Tens
     """Images uint8 ``[N, 28, 28]`` and labels int64 ``[N]`` from ``folder``, verified as full MNIST."""
     count, images_md5, labels_md5 = MNIST_FILES[prefix]
     image_file, label_file = f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte"
-    raw_images, images_id = _read(folder / image_file)
+    # each file's size is known exactly: a larger one is refused before it is read
+    raw_images, images_id = _read(folder / image_file, 16 + count * DIGIT_SIZE * DIGIT_SIZE)
     images = _parse_idx(folder / image_file, raw_images, (None, DIGIT_SIZE, DIGIT_SIZE))
-    raw_labels, labels_id = _read(folder / label_file)
+    raw_labels, labels_id = _read(folder / label_file, 8 + count)
     labels = _parse_idx(folder / label_file, raw_labels, (None,))
     _check_split(folder, images, labels, count, image_file, label_file)
     _check_md5(folder / image_file, raw_images, images_id, images_md5)
@@ -231,7 +261,8 @@ def _read_legacy_split(path: Path, prefix: str) -> tuple[torch.Tensor, torch.Ten
     (idx header + values).
     """
     count, images_md5, labels_md5 = MNIST_FILES[prefix]
-    raw, identity = _read(path)
+    # uint8 images and int64 labels, plus the pickle's own few kB
+    raw, identity = _read(path, count * (DIGIT_SIZE * DIGIT_SIZE + 8) + 1024 ** 2)
     if not raw:
         raise _CorruptCacheError(f"{path} is empty (0 bytes)")
     try:
@@ -316,7 +347,7 @@ def _torchvision_mnist(root: Path, train: bool, download: bool):
     try:
         root.mkdir(parents=True, exist_ok=True)
         socket.setdefaulttimeout(30)
-        with tempfile.TemporaryDirectory(dir=root, prefix=".download-") as tmp:
+        with _files.temporary_folder(root) as tmp:  # removed afterwards; a killed run's by the next one
             datasets.MNIST(tmp, train=train, download=True)
             target = root / "MNIST" / "raw"
             target.mkdir(parents=True, exist_ok=True)
@@ -405,12 +436,46 @@ def as_tensors(dataset) -> tuple[torch.Tensor, torch.Tensor]:
     """All of an MNIST data set at once: images float ``[N, 1, 28, 28]`` in [0, 1], labels int64 ``[N]``.
 
     Much faster than iterating a ``DataLoader`` for the small networks of the
-    lessons; works for both sources returned by :func:`mnist`.
+    lessons; works for both sources returned by :func:`mnist`, and for any data set
+    with ``data`` (``[N, 28, 28]`` or ``[N, 1, 28, 28]``) and ``targets`` (``[N]``) of the
+    same length. Integer images (MNIST's uint8) are pixel values 0-255, divided by 255;
+    float images must already be in [0, 1] and are kept as they are (never divided twice).
     """
     if not hasattr(dataset, "data") or not hasattr(dataset, "targets"):
         raise TypeError("dataset must come from snnlesson.data.mnist (it needs .data and .targets)")
-    images = torch.as_tensor(dataset.data).to(torch.float32).div(255.0).unsqueeze(1)
-    return images, torch.as_tensor(dataset.targets).to(torch.int64)
+    images = check_tensor("dataset.data (the images)", dataset.data, convert=True, floating=False, allow_empty=True,
+                          finite=False)
+    labels = check_tensor("dataset.targets (the labels)", dataset.targets, convert=True, floating=False,
+                          allow_empty=True, ndim=1)
+    if images.ndim == 4 and images.shape[1] == 1:
+        images = images[:, 0]
+    if images.ndim != 3 or tuple(images.shape[1:]) != (DIGIT_SIZE, DIGIT_SIZE):
+        raise ValueError(f"dataset.data must hold {DIGIT_SIZE}x{DIGIT_SIZE} images, [N, {DIGIT_SIZE}, {DIGIT_SIZE}], "
+                         f"got shape {tuple(images.shape)}")
+    if len(images) != len(labels):
+        raise ValueError(f"dataset has {len(images):,} images but {len(labels):,} labels; it needs one label per image")
+    if len(images) == 0:
+        raise ValueError("dataset is empty (0 images): there is no digit to draw from")
+    if labels.is_floating_point() or labels.dtype == torch.bool:
+        raise TypeError(f"dataset.targets must be integer digit classes, got dtype {labels.dtype}")
+    if int(labels.min()) < 0:
+        raise ValueError(f"dataset.targets must be digit classes >= 0, got {int(labels.min())}")
+    if images.dtype == torch.bool:
+        raise TypeError("dataset.data must hold pixel values (uint8 0-255 or float in [0, 1]), got dtype torch.bool")
+    if images.is_floating_point():
+        low, high = float(images.min()), float(images.max())  # NaN propagates into both
+        if not (0.0 <= low and high <= 1.0):
+            hint = " (pixel values 0-255: divide by 255, or keep them uint8)" if high > 1.0 and high <= 255.0 else ""
+            raise ValueError(f"dataset.data holds float images, which must be in [0, 1], got values from {low:g} to "
+                             f"{high:g}{hint}")
+        images = images.to(torch.float32)
+    else:
+        low, high = int(images.min()), int(images.max())
+        if low < 0 or high > 255:
+            raise ValueError(f"dataset.data holds integer images, which must be pixel values 0-255, got values "
+                             f"from {low} to {high}")
+        images = images.to(torch.float32).div(255.0)
+    return images.unsqueeze(1), labels.to(torch.int64)
 
 
 # ------------------------------------------------------------------------ moving digits

@@ -15,8 +15,9 @@ is backpropagation through time. Nothing here knows about spikes or MNIST:
 :func:`train` returns a :class:`History`; :func:`evaluate` gives an accuracy and
 :func:`predict` the predicted classes; :func:`save_checkpoint` / :func:`load_checkpoint`
 store weights with ``torch.save`` and read them back with ``torch.load(weights_only=True)``
-(which never runs code from the file), refusing empty, truncated, foreign or
-mismatched files and non-finite weights with a :class:`CheckpointError`.
+(which never runs code from the file); a checkpoint carries a SHA-256 checksum of its content,
+and empty, truncated, altered (one flipped byte), foreign or mismatched files, non-regular files
+(a FIFO, a directory) and non-finite weights are refused with a :class:`CheckpointError`.
 
 Same seed, same result: shuffling (and any randomness of the model or ``forward_fn``)
 is drawn from ``seed``. The lessons train on the CPU (``device="cpu"``); a reader
@@ -25,9 +26,10 @@ with a GPU passes ``device="cuda"``.
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import math
-import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable
@@ -35,13 +37,16 @@ from typing import Callable
 import torch
 from torch import nn
 
+from snnlesson import _files
 from snnlesson._validate import (check_bool, check_choice, check_device, check_int, check_real, check_seed,
-                                 check_tensor)
+                                 check_tensor, max_bytes)
 
 __all__ = ["History", "train", "evaluate", "predict", "confusion_matrix", "per_class_accuracy",
            "save_checkpoint", "load_checkpoint", "CheckpointError", "as_tensors", "model_device"]
 
-CHECKPOINT_FORMAT = "snnlesson.checkpoint/1"
+CHECKPOINT_FORMAT = "snnlesson.checkpoint/2"
+#: Formats of older snnlesson versions: /1 had no checksum (loaded only with ``allow_unverified=True``).
+OLD_CHECKPOINT_FORMATS = ("snnlesson.checkpoint/1",)
 #: More epochs than any lesson needs: a larger number is a typo, not a plan (it would run for days).
 MAX_EPOCHS = 10_000
 
@@ -393,15 +398,20 @@ def per_class_accuracy(predicted, labels, num_classes: int = 10) -> torch.Tensor
 
 
 # ---------------------------------------------------------------------------- checkpoints
+#
+# A checkpoint is a ``torch.save`` file holding a dict of plain values and tensors only (so that
+# ``torch.load(weights_only=True)`` reads it without running code from the file):
+#
+#     {"format": CHECKPOINT_FORMAT, "kind": str, "config": dict, "state_dict": {name: tensor},
+#      "history": dict or None, "sha256": the checksum of everything else}
+#
+# The checksum is SHA-256 over the content itself (kind, config and history as canonical JSON,
+# then every tensor's name, dtype, shape and bytes, in name order), not over the file's bytes: it
+# does not depend on how torch lays the file out, and one changed weight, name or setting changes it.
 
 
 def _check_path(path) -> str:
-    if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a file name (str or os.PathLike), got {type(path).__name__}")
-    path = os.fspath(path)
-    if isinstance(path, bytes) or not path:
-        raise ValueError(f"path must be a non-empty file name, got {path!r}")
-    return path
+    return _files.check_path("path", path)
 
 
 def _nonfinite(state_dict: dict) -> list:
@@ -409,14 +419,71 @@ def _nonfinite(state_dict: dict) -> list:
             if isinstance(v, torch.Tensor) and v.is_floating_point() and not bool(torch.isfinite(v).all())]
 
 
+def _check_plain(name: str, value, *, finite: bool, depth: int = 0):
+    """``value`` if it is made of JSON's plain values only (``None``, bool, int, float, str, lists,
+    tuples, dicts with string keys); anything else (a function, a tensor, a class) is a ``TypeError``."""
+    if depth > 20:
+        raise ValueError(f"{name} is nested more than 20 levels deep")
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        if type(value) is not int:  # an IntEnum or another int subclass would not load back
+            raise TypeError(f"{name} must hold plain values only; {value!r} is a {type(value).__name__}")
+        return value
+    if isinstance(value, float):
+        if type(value) is not float:
+            raise TypeError(f"{name} must hold plain values only; {value!r} is a {type(value).__name__}")
+        if finite and not math.isfinite(value):
+            raise ValueError(f"{name} must hold finite numbers, got {value!r}")
+        return value
+    if type(value) in (list, tuple):
+        for i, item in enumerate(value):
+            _check_plain(f"{name}[{i}]", item, finite=finite, depth=depth + 1)
+        return value
+    if type(value) is dict:
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"{name} must have string keys (as in JSON), got the key {key!r}")
+            _check_plain(f"{name}[{key!r}]", item, finite=finite, depth=depth + 1)
+        return value
+    raise TypeError(f"{name} must hold plain values only (numbers, strings, bools, None, lists and dicts, as "
+                    f"in JSON), got a {type(value).__name__}: {_shown_value(value)}")
+
+
+def _shown_value(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _checkpoint_digest(blob: dict) -> str:
+    """SHA-256 (hex) of a checkpoint's content: kind, config and history as canonical JSON, then
+    each tensor's name, dtype, shape and bytes in name order."""
+    digest = hashlib.sha256()
+    head = {"format": blob["format"], "kind": blob["kind"], "config": blob["config"], "history": blob["history"]}
+    digest.update(json.dumps(head, sort_keys=True, allow_nan=True, separators=(",", ":")).encode("utf-8"))
+    for key in sorted(blob["state_dict"]):
+        tensor = blob["state_dict"][key]
+        if not isinstance(tensor, torch.Tensor):
+            raise TypeError(f"state_dict[{key!r}] is a {type(tensor).__name__}, not a tensor")
+        flat = tensor.detach().cpu().contiguous().reshape(-1)
+        digest.update(json.dumps([key, str(flat.dtype), list(tensor.shape), flat.numel()]).encode("utf-8"))
+        digest.update(flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b"")
+    return digest.hexdigest()
+
+
 def save_checkpoint(model: nn.Module, path, *, kind: str = "model", config: dict | None = None,
                     history: History | None = None) -> None:
     """Save the weights, a ``config`` to rebuild the model and (optionally) the history.
 
     kind : what the file holds (e.g. ``"bptt"``), checked by :func:`load_checkpoint`.
-    config : plain Python values (numbers, strings, lists, dicts) only.
-    The file is written to a temporary name and renamed, so an interrupted save never
-    leaves a half-written checkpoint. Non-finite weights are refused (``ValueError``).
+    config : plain Python values (numbers, strings, bools, None, lists and dicts with string keys,
+        as in JSON) only; anything else (a function, a tensor) is a ``TypeError``, since
+        :func:`load_checkpoint` could not read it back.
+    The file carries a SHA-256 checksum of its content, which :func:`load_checkpoint` verifies.
+    It is written to a hidden temporary file in the same folder and renamed, so an interrupted
+    save never leaves a half-written checkpoint; the temporary file is removed when the save
+    fails or is interrupted, and one left by a killed process is removed by the next save to
+    that folder. Non-finite weights are refused (``ValueError``), complex weights too (``TypeError``).
     """
     model = _check_model(model)
     path = _check_path(path)
@@ -424,36 +491,47 @@ def save_checkpoint(model: nn.Module, path, *, kind: str = "model", config: dict
         raise TypeError(f"kind must be a non-empty string, got {kind!r}")
     if config is not None and not isinstance(config, dict):
         raise TypeError(f"config must be a dict or None, got {type(config).__name__}")
+    config = _check_plain("config", dict(config or {}), finite=True)
     if history is not None and not isinstance(history, History):
         raise TypeError(f"history must be a History or None, got {type(history).__name__}")
-    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    history_dict = _check_plain("history", history.as_dict(), finite=False) if history is not None else None
+    _files.check_destination("path", path, what="a checkpoint")
+    state = {}
+    for k, v in model.state_dict().items():
+        if not isinstance(v, torch.Tensor):
+            raise TypeError(f"model's state_dict entry {k!r} is a {type(v).__name__}, not a tensor: only weights "
+                            "and buffers can be saved")
+        if v.device.type == "meta":
+            raise ValueError(f"model weight {k!r} is on the 'meta' device, which holds no data: nothing to save")
+        if v.is_complex():
+            raise TypeError(f"model weight {k!r} is complex ({v.dtype}): a checkpoint holds real weights only "
+                            "(save the real and imaginary parts as separate real weights)")
+        state[k] = v.detach().cpu()
     bad = _nonfinite(state)
     if bad:
         raise ValueError(f"model weights {bad} contain NaN or infinity; refusing to save them")
-    blob = {"format": CHECKPOINT_FORMAT, "kind": kind, "config": dict(config or {}), "state_dict": state,
-            "history": history.as_dict() if history is not None else None}
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".checkpoint-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(blob, f)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    blob = {"format": CHECKPOINT_FORMAT, "kind": kind, "config": config, "state_dict": state,
+            "history": history_dict}
+    blob["sha256"] = _checkpoint_digest(blob)
+    _files.write_atomic("path", path, lambda f: torch.save(blob, f), prefix="checkpoint", what="a checkpoint")
 
 
-def load_checkpoint(path, build, *, kind: str | None = None, device="cpu") -> tuple[nn.Module, History | None]:
+def load_checkpoint(path, build, *, kind: str | None = None, device="cpu",
+                    allow_unverified: bool = False) -> tuple[nn.Module, History | None]:
     """``(model, history)`` from :func:`save_checkpoint`, read with ``torch.load(weights_only=True)``.
 
     build : a model to load the weights into, or a function ``build(config) -> model``.
     kind : if given, the file must hold that kind of checkpoint.
     device : where to put the model (default the CPU).
+    allow_unverified : also load a checkpoint saved by snnlesson before checkpoints carried a
+        checksum (format ``snnlesson.checkpoint/1``), whose content cannot be verified; save it
+        again to give it one. Default ``False``.
 
-    A missing, empty, truncated or foreign file, a checkpoint of another kind, weights that do
-    not fit the model and non-finite weights raise :class:`CheckpointError` (a ``ValueError``)
-    that names the file and what is wrong.
+    A missing file, a directory, FIFO or device in its place, a file larger than the size
+    budget (:func:`snnlesson._validate.max_bytes`), an empty, truncated or foreign file, content
+    that does not match its checksum (one flipped byte), a checkpoint of another kind, weights
+    that do not fit the model and non-finite or complex weights raise :class:`CheckpointError`
+    (a ``ValueError``) that names the file and what is wrong.
     """
     path = _check_path(path)
     if kind is not None and (not isinstance(kind, str) or not kind):
@@ -461,27 +539,58 @@ def load_checkpoint(path, build, *, kind: str | None = None, device="cpu") -> tu
     if not (isinstance(build, nn.Module) or callable(build)):
         raise TypeError(f"build must be a model or a function config -> model, got {type(build).__name__}")
     device = check_device("device", device)
-    if not os.path.isfile(path):
-        raise CheckpointError(f"checkpoint {path!r} does not exist (or is not a file)")
-    if os.path.getsize(path) == 0:
+    allow_unverified = check_bool("allow_unverified", allow_unverified)
+    try:
+        raw = _files.read_bytes("path", path, limit=max_bytes(), what="a checkpoint")
+    except _files.FileProblem as err:
+        text = str(err)
+        if err.reason == "missing":
+            text = f"checkpoint path {path!r} does not exist"
+        elif err.reason == "too-large":
+            text += " (snnlesson._validate.set_max_bytes raises the limit)"
+        raise CheckpointError(text) from None
+    if not raw:
         raise CheckpointError(f"checkpoint {path!r} is empty (0 bytes): it was not written completely")
     try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
+        blob = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises many types for a damaged file
         text = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
         if any(word in str(err) for word in ("Unsupported global", "Unsupported class", "GLOBAL")):
             raise CheckpointError(f"{path!r} holds Python objects other than weights: it is not a snnlesson "
                                   "checkpoint (and is not loaded, since that could run code)") from err
         raise CheckpointError(f"{path!r} is not a readable checkpoint (truncated or damaged file?): {text}") from err
-    if not isinstance(blob, dict) or blob.get("format") != CHECKPOINT_FORMAT:
-        found = blob.get("format") if isinstance(blob, dict) else type(blob).__name__
+    del raw
+    found = blob.get("format") if isinstance(blob, dict) else type(blob).__name__
+    if found in OLD_CHECKPOINT_FORMATS and not allow_unverified:
+        raise CheckpointError(f"{path!r} was saved by an older snnlesson, without a checksum, so its content cannot "
+                              "be verified; if you trust it, load it with load_checkpoint(..., allow_unverified=True) "
+                              "and save it again")
+    if found != CHECKPOINT_FORMAT and found not in OLD_CHECKPOINT_FORMATS:
         raise CheckpointError(f"{path!r} is not a snnlesson checkpoint (format {found!r}, "
                               f"expected {CHECKPOINT_FORMAT!r})")
     missing = {"kind", "config", "state_dict", "history"} - set(blob)
+    if found == CHECKPOINT_FORMAT and not isinstance(blob.get("sha256"), str):
+        missing.add("sha256")
     if missing or not isinstance(blob["state_dict"], dict) or not isinstance(blob["config"], dict):
         raise CheckpointError(f"{path!r} is an incomplete checkpoint (missing or wrong {sorted(missing) or 'fields'})")
+    if found == CHECKPOINT_FORMAT:
+        try:
+            digest = _checkpoint_digest(blob)
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise CheckpointError(f"{path!r} is damaged: its content cannot be checked ({err})") from None
+        if digest != blob["sha256"]:
+            raise CheckpointError(f"{path!r} is damaged: its content does not match the checksum saved with it "
+                                  f"(sha256 {digest[:16]}..., saved {str(blob['sha256'])[:16]}...). The file was "
+                                  "changed after it was saved (a disk, copy or download error?); save the model again")
     if kind is not None and blob["kind"] != kind:
         raise CheckpointError(f"{path!r} is a {blob['kind']!r} checkpoint, expected {kind!r} (kind={kind!r})")
+    not_tensors = [k for k, v in blob["state_dict"].items() if not isinstance(v, torch.Tensor)]
+    if not_tensors:
+        raise CheckpointError(f"{path!r} holds non-tensor entries {not_tensors} among its weights")
+    complex_weights = [k for k, v in blob["state_dict"].items() if v.is_complex()]
+    if complex_weights:
+        raise CheckpointError(f"{path!r} holds complex weights {complex_weights}; loading them into a model would "
+                              "drop their imaginary parts")
     bad = _nonfinite(blob["state_dict"])
     if bad:
         raise CheckpointError(f"{path!r} has non-finite weights (NaN or infinity) in {bad}; refusing to load them")

@@ -252,6 +252,10 @@ def test_load_refuses_mismatched_kind_shape_and_nan_weights(tmp_path, good_file)
     blob["state_dict"]["fc1.weight"][0, 0] = float("nan")
     nan_file = tmp_path / "nan.pt"
     torch.save(blob, nan_file)
+    with pytest.raises(training.CheckpointError, match="does not match the checksum"):
+        training.load_checkpoint(nan_file, build)
+    blob["sha256"] = training._checkpoint_digest(blob)  # a NaN that its writer sealed: the NaN check
+    torch.save(blob, nan_file)
     with pytest.raises(training.CheckpointError, match=r"non-finite weights .*fc1.weight"):
         training.load_checkpoint(nan_file, build)
     model = tiny()

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from matplotlib.ticker import MaxNLocator
 
-from snnlesson import rsnn
+from snnlesson import _files, rsnn
 from snnlesson._validate import check_bool, check_choice, check_int, check_real, check_seed, check_tensor
 from snnlesson.checks import (CheckResult, call_answer, compare_arrays, diagnose, failed, is_stub, not_attempted,
                               passed)
@@ -95,36 +95,52 @@ def train_lesson(task: str, kinds=("rsnn", "feedforward"), *, data=None, epochs:
     return runs
 
 
+#: A training record is a few kB of JSON: a file far larger is not one.
+RECORD_MAX_BYTES = 1024 ** 2
+
+
 def _record_path(path=None) -> Path:
     if path is not None:
-        return Path(path)
+        if isinstance(path, bool) or not isinstance(path, (str, Path)):
+            raise TypeError(f"path must be a file name (str or pathlib.Path) or None, got {path!r}")
+        return Path(_files.check_path("path", path))
     return Path(str(resources.files("snnlesson") / "_data" / RECORD_NAME))
 
 
 def load_record(path=None) -> dict:
     """The saved record of the last training run (JSON): ``timestamp`` (UTC), settings, accuracies.
 
-    ``path``: a JSON file written by :func:`write_record` (default: the record shipped with the package).
+    ``path``: a JSON file written by :func:`write_record` (default: the record shipped with the package);
+    a missing file, a directory, FIFO or device in its place, or a file over 1 MB is a ``ValueError``.
     """
-    if path is not None and (isinstance(path, bool) or not isinstance(path, (str, Path))):
-        raise TypeError(f"path must be a file name (str or pathlib.Path) or None, got {path!r}")
     path = _record_path(path)
-    if not path.is_file():
-        raise ValueError(f"path {str(path)!r} is not a file: no training record there")
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
+        record = json.loads(_files.read_text("path", path, limit=RECORD_MAX_BYTES, what="a training record"))
+    except _files.FileProblem as err:
+        raise ValueError(f"{err}: no training record there") from None
+    except ValueError as err:  # JSON that does not parse
+        raise ValueError(f"path {str(path)!r} is not a training record from write_record: {err}") from err
+    try:
         record_summary(record)
-    except (ValueError, TypeError, UnicodeDecodeError) as err:
+    except (ValueError, TypeError) as err:
         raise ValueError(f"path {str(path)!r} is not a training record from write_record: {err}") from err
     return record
 
 
 def write_record(path=None, *, progress: bool = False) -> dict:
-    """Retrain the lesson's networks (as the notebook does) and save the record; returns it."""
+    """Retrain the lesson's networks (as the notebook does) and save the record; returns it.
+
+    ``path`` (default: the record shipped with the package) is checked before the minutes of
+    training start: its folder must exist, and it must not be a directory, FIFO or device. The
+    file is written atomically (a temporary file renamed into place).
+    """
     from importlib import metadata
 
     from snnlesson import data
 
+    path = _record_path(path)
+    progress = check_bool("progress", progress)
+    _files.check_destination("path", path, what="the training record")
     record = {"timestamp": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
               "dataset": data.mnist(train=True, verbose=False).source, "settings": dict(LESSON),
               "training": dict(rsnn.TRAINING, epochs=LESSON["epochs"]),
@@ -137,8 +153,7 @@ def write_record(path=None, *, progress: bool = False) -> dict:
                                         "epoch_loss": [round(v, 4) for v in run["history"].epoch_loss],
                                         "train_seconds": round(run["history"].train_seconds, 1)}
                                  for kind, run in runs.items()}
-    path = _record_path(path)
-    path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    _files.write_text_atomic("path", path, json.dumps(record, indent=1) + "\n", what="the training record")
     return record
 
 
