@@ -292,3 +292,61 @@ def test_iris_is_fishers_data_set_offline():
     assert iris.class_names == ("setosa", "versicolor", "virginica")
     # Fisher's first flower (setosa): 5.1, 3.5, 1.4, 0.2 cm
     np.testing.assert_array_equal(iris.features[0], [5.1, 3.5, 1.4, 0.2])
+
+
+# ------------------------------------------------------------------ as_tensors and indexing (issue 21)
+
+
+def _dataset(images, labels):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(data=images, targets=labels)
+
+
+def test_as_tensors_keeps_float_images_in_0_1_and_divides_uint8_once():
+    offline = data.OfflineMNIST(train=False)
+    images, labels = data.as_tensors(offline)
+    assert images.shape == (1000, 1, 28, 28) and float(images.max()) == 1.0
+    again, same_labels = data.as_tensors(_dataset(images, labels))  # already in [0, 1]: unchanged
+    assert torch.equal(again, images) and torch.equal(same_labels, labels)
+    with pytest.raises(ValueError, match=r"float images, which must be in \[0, 1\], got values from 0 to 255 "
+                                         r"\(pixel values 0-255: divide by 255"):
+        data.as_tensors(_dataset(offline.data.float(), labels))
+    with pytest.raises(ValueError, match="integer images, which must be pixel values 0-255"):
+        data.as_tensors(_dataset(offline.data.int() * 2, labels))
+
+
+@pytest.mark.parametrize("images, labels, error, match", [
+    (torch.zeros(2, 28, 28, dtype=torch.uint8), torch.zeros(3, dtype=torch.int64), ValueError,
+     "dataset has 2 images but 3 labels"),
+    (torch.zeros(0, 28, 28, dtype=torch.uint8), torch.zeros(0, dtype=torch.int64), ValueError, "dataset is empty"),
+    (torch.full((2, 28, 28), float("nan")), torch.zeros(2, dtype=torch.int64), ValueError,
+     "dataset.data holds float images, which must be in .* nan"),
+    (torch.zeros(2, 5, 5, dtype=torch.uint8), torch.zeros(2, dtype=torch.int64), ValueError, "28x28 images"),
+    (torch.zeros(2, 28, 28, dtype=torch.uint8), torch.zeros(2), TypeError, "dataset.targets must be integer"),
+    (torch.zeros(2, 28, 28, dtype=torch.complex64), torch.zeros(2, dtype=torch.int64), TypeError, "real numbers"),
+])
+def test_as_tensors_refuses_data_sets_that_are_not_mnist_like(images, labels, error, match):
+    with pytest.raises(error, match=match):
+        data.as_tensors(_dataset(images, labels))
+
+
+def test_moving_digits_with_an_empty_data_set_names_it():
+    empty = _dataset(torch.zeros(0, 28, 28, dtype=torch.uint8), torch.zeros(0, dtype=torch.int64))
+    with pytest.raises(ValueError, match="dataset is empty"):
+        data.moving_digits(2, dataset=empty)
+
+
+def test_offline_mnist_is_indexed_one_digit_at_a_time_like_torchvision():
+    dataset = data.OfflineMNIST(train=False)
+    image, label = dataset[-1]
+    assert torch.equal(image, dataset[len(dataset) - 1][0]) and label == int(dataset.targets[-1])
+    assert dataset[np.int64(3)][1] == dataset[torch.tensor(3)][1] == int(dataset.targets[3])
+    with pytest.raises(TypeError, match=r"one digit at a time: index must be an integer, got the slice \[0:2\].*"
+                                        r"as_tensors.*Subset"):
+        dataset[0:2]
+    with pytest.raises(TypeError, match="index must be an integer, got str"):
+        dataset["0"]
+    with pytest.raises(IndexError, match="index 1000 is out of range for 1,000 digits"):
+        dataset[1000]
+    assert len(list(torch.utils.data.Subset(dataset, range(0, 2)))) == 2

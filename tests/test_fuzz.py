@@ -1331,3 +1331,187 @@ def test_the_harness_tells_each_kind_of_failure_apart(pool):
     assert {flaw: o["status"] for flaw, o in zip(expected, outcomes)} == expected
     details = {flaw: o["detail"] for flaw, o in zip(expected, outcomes)}
     assert "KeyError" in details["exception"] and "bad value" in details["unnamed"]
+
+
+# ================================================================ non-regular files for every path (issue 21)
+#
+# Every parameter of every target that names a file or a folder (found from the signatures: the
+# names in PATH_NAMES, or an annotation that mentions Path/PathLike) is given, one at a time, what
+# is not a regular file: a FIFO (reading one blocks until a writer comes), a directory, a link to
+# /dev/zero (a device that never ends; a link, so that a faulty writer replaces the link, never
+# /dev/zero) and a path inside a folder that does not exist; a folder parameter gets a FIFO, a
+# regular file and the device instead of a directory. Each must get a TypeError/ValueError that
+# names the parameter (outside the path itself) within the time limit; a folder that does not
+# exist yet may also be accepted (it is created on demand). The calls run in a spawned worker
+# that is killed and replaced when a call does not answer in time.
+
+PATH_NAMES = {"path": "file", "file": "file", "filename": "file", "root": "folder", "folder": "folder",
+              "directory": "folder"}
+PATH_KINDS = {"file": ("fifo", "directory", "device", "missing_folder"),
+              "folder": ("fifo", "regular_file", "device", "missing_folder")}
+PATH_MAY_SUCCEED = {("folder", "missing_folder")}
+
+
+def path_parameters(targets=None) -> list[tuple[str, str, str]]:
+    """``(target id, parameter, "file" or "folder")`` for every path parameter of the targets."""
+    found = []
+    for target in targets if targets is not None else TARGETS:
+        if target.error:
+            continue
+        try:
+            signature = inspect.signature(_resolve(target)[1])
+        except (TypeError, ValueError):
+            continue
+        for name, p in signature.parameters.items():
+            annotation = p.annotation if isinstance(p.annotation, str) else getattr(p.annotation, "__name__", "")
+            if name in PATH_NAMES or re.search(r"\bPath(Like)?\b", str(annotation)):
+                found.append((target.id, name, PATH_NAMES.get(name, "file")))
+    return found
+
+
+def _make_path(folder: str, case: int, kind: str) -> str:
+    """A fresh thing of ``kind`` in ``folder`` (one per call: a faulty writer may replace it)."""
+    path = os.path.join(folder, f"case{case}-{kind}")
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "directory":
+        os.mkdir(path)
+    elif kind == "regular_file":
+        with open(path, "w") as f:
+            f.write("not a folder\n")
+    elif kind == "device":
+        os.symlink(os.devnull.replace("null", "zero"), path)
+    else:
+        path = os.path.join(path, "inside.dat")
+    return path
+
+
+def _path_worker(conn, tmpdir: str) -> None:  # pragma: no cover (runs in the worker process)
+    os.environ["SNNLESSON_MAX_BYTES"] = str(SIZE_BUDGET)
+    os.environ["SNNLESSON_MNIST_SOURCE"] = "offline"
+    os.environ["MPLBACKEND"] = "Agg"
+    import torch
+
+    torch.set_num_threads(1)
+    os.chdir(tmpdir)
+    namespace = _namespace(tmpdir)
+    while True:
+        message = conn.recv()
+        if message is None:
+            return
+        target_id, name, value = message
+        try:
+            module, qualname = target_id.split(":")
+            call = plan_call(Target(target_id, module, qualname))
+            if call.error:
+                conn.send({"outcome": "plan", "detail": call.error})
+                continue
+            fn = call.fn
+            if call.self_expression is not None:
+                fn = getattr(_evaluate(call.self_expression, namespace), fn.__name__)
+            args, kwargs = _arguments(call, namespace, (name, value))
+            fn(*args, **kwargs)
+            outcome = {"outcome": "returned", "detail": ""}
+        except (TypeError, ValueError) as err:
+            outcome = {"outcome": "named" if name in str(err).replace(str(value), "") else "unnamed",
+                       "detail": f"{type(err).__name__}: {str(err)[:300]}"}
+        except BaseException as err:  # noqa: BLE001 (every other exception is a finding)
+            outcome = {"outcome": "exception", "detail": f"{type(err).__name__}: {str(err)[:300]}"}
+        conn.send(outcome)
+
+
+def run_path_cases(cases: list[tuple], folder: str, timeout: float) -> list[dict]:
+    """Run ``(target id, parameter, path)`` calls one by one in a spawned worker with a time limit each."""
+    context = multiprocessing.get_context("spawn")
+    results, worker, first = [], None, True
+    try:
+        for case in cases:
+            if worker is None:
+                parent, child = context.Pipe()
+                worker = (context.Process(target=_path_worker, args=(child, folder), daemon=True), parent)
+                worker[0].start()
+                child.close()
+                first = True
+            worker[1].send(case)
+            if worker[1].poll(timeout + (90 if first else 0)):  # the first call waits for the imports
+                try:
+                    results.append(worker[1].recv())
+                    first = False
+                    continue
+                except EOFError:
+                    results.append({"outcome": "crash", "detail": f"the worker died ({worker[0].exitcode})"})
+            else:
+                results.append({"outcome": "hang", "detail": f"no answer within {timeout:g} s"})
+            worker[0].kill()
+            worker[0].join(5)
+            worker = None
+    finally:
+        if worker is not None:
+            worker[1].send(None)
+            worker[0].join(10)
+            if worker[0].is_alive():
+                worker[0].kill()
+    return results
+
+
+def _path_findings(parameters, timeout: float = CALL_TIMEOUT_S) -> tuple[list[str], dict]:
+    """The findings (one line each) and every outcome, ``{(target id, parameter, kind): outcome}``."""
+    folder = tempfile.mkdtemp(prefix="snnlesson-files-")
+    try:
+        cases, expected = [], []
+        for target_id, name, what in parameters:
+            for kind in PATH_KINDS[what]:
+                cases.append((target_id, name, _make_path(folder, len(cases), kind)))
+                expected.append((what, kind))
+        outcomes = run_path_cases(cases, folder, timeout)
+    finally:
+        import shutil
+        shutil.rmtree(folder, ignore_errors=True)
+    findings, table = [], {}
+    for (target_id, name, value), (what, kind), o in zip(cases, expected, outcomes):
+        table[(target_id, name, kind)] = o
+        fine = o["outcome"] == "named" or (o["outcome"] == "returned" and (what, kind) in PATH_MAY_SUCCEED)
+        if not fine:
+            findings.append(f"{target_id} {name}= {kind} ({what} parameter): {o['outcome']}: {o['detail']}")
+    return findings, table
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_every_path_parameter_refuses_what_is_not_a_regular_file():
+    start = time.monotonic()
+    parameters = path_parameters()
+    ids = {f"{t}.{n}" for t, n, _ in parameters}
+    # the finder finds what it must (a finder that found nothing would make this test pass vacuously)
+    assert {"snnlesson.training:save_checkpoint.path", "snnlesson.training:load_checkpoint.path",
+            "snnlesson.data:mnist.root", "snnlesson.lessons.l06_rsnn:write_record.path"} <= ids
+    findings, table = _path_findings(parameters)
+    print(f"\nfuzz paths: {len(parameters)} path parameters, {len(table)} calls with a non-regular file each, "
+          f"{time.monotonic() - start:.0f} s")
+    assert not findings, "\n".join(findings)
+
+
+def _path_sample_blocking(path):
+    """Reads its file the naive way: blocks forever on a FIFO, reads /dev/zero without end."""
+    with open(path, "rb") as f:
+        return len(f.read(1 << 20))
+
+
+def _path_sample_careful(path):
+    from snnlesson import _files
+    return len(_files.read_bytes("path", path, limit=1 << 20))
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_the_path_harness_tells_a_naive_reader_from_a_careful_one():
+    """Independent reference: a reader that opens whatever it is given (hangs on the FIFO, accepts
+    /dev/zero) and one that goes through snnlesson._files."""
+    parameters = [(f"{__name__}:_path_sample_blocking", "path", "file"),
+                  (f"{__name__}:_path_sample_careful", "path", "file")]
+    findings, table = _path_findings(parameters, timeout=3.0)
+    naive = {kind: o["outcome"] + " " + o["detail"].split(":")[0] for (t, _, kind), o in table.items()
+             if t.endswith("_path_sample_blocking")}
+    assert naive == {"fifo": "hang no answer within 3 s", "directory": "exception IsADirectoryError",
+                     "device": "returned ", "missing_folder": "exception FileNotFoundError"}
+    assert len(findings) == 4 and all("_path_sample_blocking" in f for f in findings), findings
+    careful = {kind: o["outcome"] for (t, _, kind), o in table.items() if t.endswith("_path_sample_careful")}
+    assert careful == dict.fromkeys(PATH_KINDS["file"], "named")
