@@ -132,11 +132,13 @@ class OfflineMNIST(Dataset):
                             f"[{_slice_text(index)}]; for several digits use images, labels = "
                             f"data.as_tensors(dataset) and slice those, or torch.utils.data.Subset(dataset, "
                             f"range(...))")
-        if isinstance(index, bool) or not hasattr(index, "__index__") or (
-                isinstance(index, (torch.Tensor, np.ndarray)) and index.ndim != 0):
+        try:
+            if isinstance(index, bool) or (isinstance(index, (torch.Tensor, np.ndarray)) and index.ndim != 0):
+                raise TypeError
+            i = operator.index(index)
+        except TypeError:
             raise TypeError(f"OfflineMNIST gives one digit at a time: index must be an integer, "
-                            f"got {type(index).__name__}")
-        i = operator.index(index)
+                            f"got {type(index).__name__}") from None
         if not -len(self) <= i < len(self):
             raise IndexError(f"index {i} is out of range for {len(self):,} digits")
         image = self.data[i].to(torch.float32).div_(255.0).unsqueeze(0)
@@ -398,7 +400,9 @@ def mnist(train: bool = True, root=None, download: bool = True, *, source: str |
 
     Cached files are checked before use (idx header, 28x28 digits, 60,000/10,000
     digits with as many labels, labels 0-9, and the md5 of each file); a file that
-    fails is reported and the offline subset is used instead, never wrong data.
+    fails is reported and the offline subset is used instead, never wrong data. A FIFO,
+    directory or device in place of a file, or a file larger than MNIST's, is reported
+    the same way without being opened or read.
     The returned data set has ``data``, ``targets`` and ``source`` (``"mnist"``
     or ``"mnist-5k"``) attributes.
     """

@@ -563,8 +563,9 @@ def load_checkpoint(path, build, *, kind: str | None = None, device="cpu",
     found = blob.get("format") if isinstance(blob, dict) else type(blob).__name__
     if found in OLD_CHECKPOINT_FORMATS and not allow_unverified:
         raise CheckpointError(f"{path!r} was saved by an older snnlesson, without a checksum, so its content cannot "
-                              "be verified; if you trust it, load it with load_checkpoint(..., allow_unverified=True) "
-                              "and save it again")
+                              "be verified; if you trust it, load it with snnlesson.training.load_checkpoint(path, build, "
+                              "allow_unverified=True) (build: the model, or a function config -> model) and save it "
+                              "again")
     if found != CHECKPOINT_FORMAT and found not in OLD_CHECKPOINT_FORMATS:
         raise CheckpointError(f"{path!r} is not a snnlesson checkpoint (format {found!r}, "
                               f"expected {CHECKPOINT_FORMAT!r})")

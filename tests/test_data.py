@@ -345,8 +345,9 @@ def test_offline_mnist_is_indexed_one_digit_at_a_time_like_torchvision():
     with pytest.raises(TypeError, match=r"one digit at a time: index must be an integer, got the slice \[0:2\].*"
                                         r"as_tensors.*Subset"):
         dataset[0:2]
-    with pytest.raises(TypeError, match="index must be an integer, got str"):
-        dataset["0"]
+    for bad in ("0", 1.0, True, torch.tensor(1.0), torch.tensor([1]), np.array([1, 2])):
+        with pytest.raises(TypeError, match="index must be an integer, got"):
+            dataset[bad]
     with pytest.raises(IndexError, match="index 1000 is out of range for 1,000 digits"):
         dataset[1000]
     assert len(list(torch.utils.data.Subset(dataset, range(0, 2)))) == 2
