@@ -439,7 +439,8 @@ def test_write_record_checks_its_path_before_training(tmp_path, monkeypatch, fif
 def test_write_record_writes_atomically_and_load_record_reads_it_back(tmp_path, monkeypatch):
     def fake_runs(task, progress=False):
         history = training.History(test_accuracy=[0.5, 0.75], epoch_loss=[1.0, 0.5], train_seconds=2.0)
-        return {"rsnn": {"history": history}, "feedforward": {"history": history}}
+        return {kind: {"model": nn.Linear(2, 1), "initial": nn.Linear(2, 1), "history": history}
+                for kind in ("rsnn", "feedforward")}
 
     monkeypatch.setattr(l06_rsnn, "train_lesson", fake_runs)
     monkeypatch.setenv("SNNLESSON_MNIST_SOURCE", "offline")
