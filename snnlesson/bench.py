@@ -66,6 +66,9 @@ def bench_stdp() -> dict:
 #: Mini-batches of lesson 05's training per measurement of ``bench contention`` (batch size 128:
 #: about 8-12 s on an idle 2-core CPU); ``SNNLESSON_CONTENTION_BATCHES`` overrides it.
 CONTENTION_BATCHES = 400
+#: A measurement stops after the first batch that ends past this training time (s): a setting that
+#: collapses beside busy processes is timed on fewer batches instead of holding the machine for minutes.
+CONTENTION_MAX_SECONDS = 60.0
 
 _SPIN = ("import os, time\n"
          "parent, stop = os.getppid(), time.monotonic() + {seconds}\n"
@@ -91,7 +94,8 @@ def _busy_processes(count: int, seconds: float = 900.0):
 
 def _contention_child(batches: int) -> None:
     """One measurement (run in a fresh process by :func:`bench_contention`): ``batches`` mini-batches of
-    lesson 05's training (:data:`snnlesson.bptt.LESSON_RECIPE`, one epoch, no evaluation); prints JSON."""
+    lesson 05's training (:data:`snnlesson.bptt.LESSON_RECIPE`, one epoch, no evaluation, at most
+    :data:`CONTENTION_MAX_SECONDS`); prints JSON."""
     from functools import partial
 
     import torch
@@ -105,8 +109,9 @@ def _contention_child(batches: int) -> None:
     model = bptt.build_network("scratch", num_steps=recipe.num_steps, beta=recipe.beta, slope=recipe.slope, seed=0)
     history = training.train(model, (images[index], labels[index]), loss_fn=partial(bptt.recipe_loss, loss=recipe.loss),
                              epochs=1, batch_size=recipe.batch_size, lr=recipe.lr, schedule=recipe.schedule,
-                             seed=0, progress=False)
+                             seed=0, progress=False, max_seconds=CONTENTION_MAX_SECONDS)
     print(json.dumps({"dataset": train_set.source, "train_seconds": history.train_seconds,
+                      "batches_run": len(history.batch_loss),
                       "torch_threads": history.settings["torch_threads"],
                       "threads_reason": history.settings["threads_reason"]}))
 
@@ -118,8 +123,9 @@ def bench_contention(batches: int | None = None) -> dict:
     Each of the 6 measurements runs in a fresh Python process (``SNNLESSON_THREADS`` fixes 1 or
     all threads; the policy's run has neither it nor ``OMP_NUM_THREADS``): ``batches`` mini-batches
     (default :data:`CONTENTION_BATCHES`) of :data:`snnlesson.bptt.LESSON_RECIPE`'s training on
-    MNIST (full when ``SNNLESSON_DATA`` holds it, else the offline subset), timed by
-    ``History.train_seconds`` (start-up and data loading excluded). "Busy" = one pure-Python
+    MNIST (full when ``SNNLESSON_DATA`` holds it, else the offline subset), timed in ms per batch
+    by ``History.train_seconds`` (start-up and data loading excluded; a run stops early past
+    :data:`CONTENTION_MAX_SECONDS`). "Busy" = one pure-Python
     spin loop per available CPU, started before and killed after each measurement. Before each
     run the load average and :func:`snnlesson.threads.busy_cpus` (0.5 s) are recorded: "idle"
     is only as idle as the machine was. Reports ``policy_over_best`` per condition; the goals
@@ -144,18 +150,19 @@ def bench_contention(batches: int | None = None) -> dict:
                 before = {"load_average_1min": round(os.getloadavg()[0], 2),
                           "busy_cpus": round(threads.busy_cpus(0.5), 2)}
                 child_env = env if count is None else {**env, threads.ENV_VAR: str(count)}
-                out = subprocess.run([sys.executable, "-c", code], env=child_env, capture_output=True, text=True,
-                                     check=True).stdout
-                run = json.loads(out.strip().splitlines()[-1])
+                child = subprocess.run([sys.executable, "-c", code], env=child_env, capture_output=True, text=True)
+                if child.returncode != 0:
+                    raise RuntimeError(f"the {name} run failed ({child.returncode}): {child.stderr[-2000:]}")
+                run = json.loads(child.stdout.strip().splitlines()[-1])
                 result["dataset"] = run.pop("dataset")
-                run["ms_per_batch"] = round(1e3 * run["train_seconds"] / batches, 2)
+                run["ms_per_batch"] = round(1e3 * run["train_seconds"] / run["batches_run"], 2)
                 run["train_seconds"] = round(run["train_seconds"], 3)
                 runs[name] = {**run, "before": before}
                 print(f"contention {condition:4s} {name:13s} {run['ms_per_batch']:7.2f} ms/batch "
-                      f"({run['torch_threads']} threads: {run['threads_reason']}; load {before})",
+                      f"(threads={run['torch_threads']}: {run['threads_reason']}; before: {before})",
                       file=sys.stderr, flush=True)
-        best = min(r["train_seconds"] for r in runs.values())
-        result[condition] = {"runs": runs, "policy_over_best": round(runs["policy"]["train_seconds"] / best, 3)}
+        best = min(r["ms_per_batch"] for r in runs.values())
+        result[condition] = {"runs": runs, "policy_over_best": round(runs["policy"]["ms_per_batch"] / best, 3)}
     result["goals"] = {"idle_policy_over_best": 1.1, "busy_policy_over_best": 1.2}
     result["load_average_1min"] = round(os.getloadavg()[0], 2)
     return result

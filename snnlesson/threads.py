@@ -40,12 +40,16 @@ from typing import NamedTuple
 
 import torch
 
+from snnlesson._validate import check_int, check_real
+
 __all__ = ["ENV_VAR", "BUSY_CACHE_S", "ThreadChoice", "available_cpus", "busy_cpus", "choose", "policy"]
 
 #: Environment variable that fixes the number of threads (an integer >= 1).
 ENV_VAR = "SNNLESSON_THREADS"
 #: How long (s) :func:`choose` reuses its measurement of the busy CPUs.
 BUSY_CACHE_S = 5.0
+#: More threads than any machine the course runs on: a larger count is a typo.
+_MAX_THREADS = 1024
 
 #: torch's thread count when this module was first imported: a different count later (outside a
 #: :func:`policy` block) means the user called ``torch.set_num_threads`` (rule 2).
@@ -156,8 +160,7 @@ def busy_cpus(sample_s: float = 0.1) -> float:
     from ``/proc/stat`` read before and after a sleep of ``sample_s``. 0.0 where
     ``/proc/stat`` does not exist (macOS, Windows): the policy then uses every CPU.
     """
-    if not (isinstance(sample_s, (int, float)) and not isinstance(sample_s, bool) and 0 < sample_s <= 10):
-        raise ValueError(f"sample_s must be a number of seconds in (0, 10], got {sample_s!r}")
+    sample_s = check_real("sample_s", sample_s, low=0.0, low_open=True, high=10.0)
     try:
         allowed = os.sched_getaffinity(0)
     except (AttributeError, OSError):
@@ -189,13 +192,7 @@ def _busy_now(sample_s: float) -> float:
 
 
 def _check_threads(name: str, value) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an integer >= 1 or None, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be an integer >= 1 or None, got {value}")
-    return value
+    return None if value is None else check_int(name, value, minimum=1, maximum=_MAX_THREADS)
 
 
 def choose(max_threads: int | None = None, sample_s: float = 0.1) -> ThreadChoice:
@@ -208,9 +205,9 @@ def choose(max_threads: int | None = None, sample_s: float = 0.1) -> ThreadChoic
     max_threads = _check_threads("max_threads", max_threads)
     value = os.environ.get(ENV_VAR, "").strip()
     if value:
-        if not value.isdigit() or int(value) < 1:
+        if not value.isdigit() or not 1 <= int(value) <= _MAX_THREADS:
             raise ValueError(f"the environment variable {ENV_VAR} must be an integer >= 1 (a number of "
-                             f"threads), got {value!r}; unset it to let snnlesson choose")
+                             f"threads, at most {_MAX_THREADS}), got {value!r}; unset it to let snnlesson choose")
         return ThreadChoice(int(value), f"{ENV_VAR}={int(value)}")
     limit = max_threads or math.inf
     current, why = torch.get_num_threads(), None

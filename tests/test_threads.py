@@ -55,7 +55,7 @@ def test_environment_variable_wins(monkeypatch, free_cpus):
         assert choice.threads == 3 and torch.get_num_threads() == 3
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5", "2 threads"])
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5", "2 threads", "100000"])
 def test_a_bad_environment_variable_is_a_clear_error(monkeypatch, value):
     monkeypatch.setenv(threads.ENV_VAR, value)
     with pytest.raises(ValueError, match=f"SNNLESSON_THREADS must be an integer >= 1.*{value!r}"):
@@ -115,7 +115,8 @@ def test_the_measurement_is_reused_for_a_while(monkeypatch):
 
 
 @pytest.mark.parametrize("kwargs, error", [({"threads": 0}, ValueError), ({"threads": 1.5}, TypeError),
-                                           ({"threads": True}, TypeError), ({"max_threads": 0}, ValueError)])
+                                           ({"threads": True}, TypeError), ({"max_threads": 0}, ValueError),
+                                           ({"threads": 10**6}, ValueError)])
 def test_policy_rejects_bad_counts(kwargs, error):
     with pytest.raises(error, match="threads"):
         with threads.policy(**kwargs):
