@@ -13,9 +13,9 @@ The policy (:func:`choose`), in order:
    ``torch.set_num_threads`` called after this module was imported (the package's
    training modules import it; a call made earlier looks like torch's default:
    use rule 1 then). Small work may use fewer threads than the user allows.
-3. Otherwise: the CPUs this process may use (:func:`available_cpus`: its CPU
-   affinity and its container's CPU quota) that are *not* busy with other work
-   right now (:func:`busy_cpus`), at least one.
+3. Otherwise: as many threads as CPUs are idle right now among those this process
+   may run on (its CPU affinity minus :func:`busy_cpus`, rounded), at most
+   :func:`available_cpus` (the affinity capped by the container's CPU quota), at least one.
 
 :func:`policy` is the context manager the package's training and evaluation loops
 run in: it sets torch's thread count for the block and restores it afterwards
@@ -122,12 +122,17 @@ def _cgroup_quota(root: Path = Path("/sys/fs/cgroup"), proc_cgroup: Path = Path(
     return min(quotas) if quotas else None
 
 
+def _affinity_cpus() -> int:
+    """How many CPUs this process may run on (its CPU affinity)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def available_cpus() -> int:
     """CPUs this process may use: its CPU affinity, capped by its container's CPU quota (at least 1)."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
+    cpus = _affinity_cpus()
     quota = _cgroup_quota()
     if quota is not None:
         cpus = min(cpus, math.floor(quota))
@@ -226,9 +231,10 @@ def choose(max_threads: int | None = None, sample_s: float = 0.1) -> ThreadChoic
     cpus = available_cpus()
     if cpus == 1:
         return ThreadChoice(1, "one CPU available")
-    busy = _busy_now(sample_s)
-    free = max(1, min(cpus, limit, math.floor(cpus - busy + 0.5)))
-    return ThreadChoice(free, f"{cpus} CPUs available, {busy:.1f} busy with other work")
+    # the idle CPUs among those we may run on (a quota of 2 on a 64-core server leaves many idle)
+    cores, busy = _affinity_cpus(), _busy_now(sample_s)
+    free = max(1, min(cpus, limit, math.floor(cores - busy + 0.5)))
+    return ThreadChoice(free, f"{cpus} CPUs available, {busy:.1f} of {cores} busy with other work")
 
 
 @contextlib.contextmanager

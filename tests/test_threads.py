@@ -34,6 +34,7 @@ def free_cpus(monkeypatch):
     """Rule 3 sees ``n`` available CPUs, none busy (so that it would pick ``n``)."""
     def set_free(n):
         monkeypatch.setattr(threads, "available_cpus", lambda: n)
+        monkeypatch.setattr(threads, "_affinity_cpus", lambda: n)
         monkeypatch.setattr(threads, "busy_cpus", lambda sample_s=0.1: 0.0)
     return set_free
 
@@ -86,6 +87,7 @@ def test_a_users_set_num_threads_is_respected(free_cpus):
 
 def test_free_cpus_rule(monkeypatch):
     monkeypatch.setattr(threads, "available_cpus", lambda: 4)
+    monkeypatch.setattr(threads, "_affinity_cpus", lambda: 4)
     for busy, expected in ((0.0, 4), (0.4, 4), (1.0, 3), (2.6, 1), (3.9, 1), (8.0, 1)):
         monkeypatch.setattr(threads, "_busy_cache", None)
         monkeypatch.setattr(threads, "busy_cpus", lambda sample_s=0.1, b=busy: b)
@@ -93,6 +95,18 @@ def test_free_cpus_rule(monkeypatch):
         assert choice.threads == expected, (busy, choice)
         assert "4 CPUs available" in choice.reason
     assert threads.choose(max_threads=2).threads == 1
+
+
+def test_a_quota_on_a_large_machine(monkeypatch):
+    """A container with 2 CPUs of quota on a 64-core server where 30 cores are busy: 2 threads."""
+    monkeypatch.setattr(threads, "_affinity_cpus", lambda: 64)
+    monkeypatch.setattr(threads, "_cgroup_quota", lambda: 2.0)
+    monkeypatch.setattr(threads, "busy_cpus", lambda sample_s=0.1: 30.0)
+    assert threads.available_cpus() == 2
+    assert threads.choose() == (2, "2 CPUs available, 30.0 of 64 busy with other work")
+    monkeypatch.setattr(threads, "_busy_cache", None)
+    monkeypatch.setattr(threads, "busy_cpus", lambda sample_s=0.1: 63.2)
+    assert threads.choose().threads == 1
 
 
 def test_small_work_measures_nothing(monkeypatch):
@@ -106,6 +120,7 @@ def test_small_work_measures_nothing(monkeypatch):
 def test_the_measurement_is_reused_for_a_while(monkeypatch):
     calls = []
     monkeypatch.setattr(threads, "available_cpus", lambda: 2)
+    monkeypatch.setattr(threads, "_affinity_cpus", lambda: 2)
     monkeypatch.setattr(threads, "busy_cpus", lambda sample_s=0.1: calls.append(1) or 0.0)
     threads.choose(), threads.choose()
     assert len(calls) == 1
@@ -189,6 +204,8 @@ def test_available_cpus_follows_the_quota(monkeypatch):
     monkeypatch.setattr(threads, "_cgroup_quota", lambda: 0.5)
     assert threads.available_cpus() == 1                           # at least one
     monkeypatch.setattr(threads, "_cgroup_quota", lambda: None)
+    assert threads.available_cpus() == len(os.sched_getaffinity(0))
+    monkeypatch.setattr(threads, "_cgroup_quota", lambda: 1000.0)
     assert threads.available_cpus() == len(os.sched_getaffinity(0))
 
 
@@ -280,3 +297,15 @@ def test_benchmark_records_the_threads():
     assert bench.BENCHMARKS["contention"] == "snnlesson.bench:bench_contention"
     record = bench._run("data")
     assert record["torch_threads"] >= 1 and record["threads_reason"]
+
+
+def test_contention_spinners_are_killed_at_the_end():
+    from snnlesson import bench
+
+    with pytest.raises(RuntimeError, match="stop"):
+        with bench._busy_processes(1) as procs:
+            assert procs[0].poll() is None                          # spinning
+            raise RuntimeError("stop")
+    assert procs[0].poll() is not None                              # killed, also after an exception
+    with pytest.raises(ValueError, match="batches"):
+        bench.bench_contention(batches=0)
