@@ -3,11 +3,12 @@
 One module per concept: the neurons (``lif`` continuous, ``lif_discrete`` the one
 discrete step), ``hebbian``, ``encoding``, ``dvs``, ``stdp`` (with ``stdp_competition``
 and ``stdp_pattern``), ``spikeprop`` (with ``spikeprop_training``), ``surrogate``,
-``bptt`` and ``rsnn``; ``training`` (the one training loop) and ``data`` (MNIST,
-moving digits, XOR, Iris). Above the models: ``plot`` (shared figure primitives),
-``explorer`` (the explorer base class), ``lessons`` (one module per notebook: its
-figures, explorers and exercise checkers), ``checks`` (checker results) and
-``bench`` (``python -m snnlesson.bench``).
+``bptt`` and ``rsnn``; ``training`` (the one training loop), ``threads`` (how many
+CPU threads torch uses: one policy for every training; ``SNNLESSON_THREADS``
+overrides it) and ``data`` (MNIST, moving digits, XOR, Iris). Above the models:
+``plot`` (shared figure primitives), ``explorer`` (the explorer base class),
+``lessons`` (one module per notebook: its figures, explorers and exercise checkers),
+``checks`` (checker results) and ``bench`` (``python -m snnlesson.bench``).
 """
 
 from __future__ import annotations

@@ -3,20 +3,24 @@
 Speed and accuracy claims of the course live here, never in timed unit tests.
 Without arguments every benchmark runs; ``--list`` names them. Each benchmark
 is a function in the module of the concept it measures, registered below as
-``"name": "module:function"``; the function returns a dict, printed as JSON
-with the benchmark's name, the torch thread count and the device added.
+``"name": "module:function"`` (a benchmark that combines several modules lives
+here, so that no module imports one above it); the function returns a dict,
+printed as JSON with the benchmark's name, the device, and the torch thread count
+with its reason added. Each runs under :func:`snnlesson.threads.policy`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
+import subprocess
 import sys
 import time
 
-__all__ = ["BENCHMARKS", "bench_data", "bench_explorers", "main"]
+__all__ = ["BENCHMARKS", "bench_data", "bench_explorers", "bench_stdp", "bench_contention", "main"]
 
 BENCHMARKS = {
     "data": "snnlesson.bench:bench_data",
@@ -24,9 +28,10 @@ BENCHMARKS = {
     "explorers": "snnlesson.bench:bench_explorers",
     "encoding": "snnlesson.lessons.l02_encoding:bench_encoding",
     "spikeprop": "snnlesson.spikeprop_training:bench",
-    "stdp": "snnlesson.stdp:bench",
+    "stdp": "snnlesson.bench:bench_stdp",
     "rsnn": "snnlesson.rsnn:bench",
     "cost": "snnlesson.cost:bench",
+    "contention": "snnlesson.bench:bench_contention",
     # lesson benchmarks register here: "name": "snnlesson.module:function"
 }
 
@@ -44,6 +49,123 @@ def bench_data() -> dict:
     return {"dataset": train.source, "offline_load_seconds": round(offline_seconds, 4),
             "moving_digits_256x20x64_seconds": round(moving_seconds, 4),
             "moving_digits_shape": list(videos.frames.shape)}
+
+
+def bench_stdp() -> dict:
+    """Lesson 03's STDP experiments over seeds: the competition run (Song et al. 2000,
+    :func:`snnlesson.stdp_competition.bench_competition`) and pattern detection (Masquelier et al.
+    2008, :func:`snnlesson.stdp_pattern.bench_pattern`)."""
+    from snnlesson.stdp_competition import bench_competition
+    from snnlesson.stdp_pattern import bench_pattern
+
+    return {"competition": bench_competition(), "pattern": bench_pattern()}
+
+
+# ----------------------------------------------------------------------------- contention
+
+#: Mini-batches of lesson 05's training per measurement of ``bench contention`` (batch size 128:
+#: about 8-12 s on an idle 2-core CPU); ``SNNLESSON_CONTENTION_BATCHES`` overrides it.
+CONTENTION_BATCHES = 400
+#: A measurement stops after the first batch that ends past this training time (s): a setting that
+#: collapses beside busy processes is timed on fewer batches instead of holding the machine for minutes.
+CONTENTION_MAX_SECONDS = 60.0
+
+_SPIN = ("import os, time\n"
+         "parent, stop = os.getppid(), time.monotonic() + {seconds}\n"
+         "while os.getppid() == parent and time.monotonic() < stop:\n"   # ends if orphaned, or after `seconds`
+         "    for _ in range(100_000): pass\n")
+
+
+@contextlib.contextmanager
+def _busy_processes(count: int, seconds: float = 900.0):
+    """``count`` pure-Python processes that keep one core busy each, killed when the block ends."""
+    procs = []
+    try:
+        for _ in range(count):
+            procs.append(subprocess.Popen([sys.executable, "-c", _SPIN.format(seconds=seconds)]))
+        time.sleep(0.5)  # let them start spinning
+        yield procs
+    finally:
+        for proc in procs:
+            proc.kill()
+        for proc in procs:
+            proc.wait()
+
+
+def _contention_child(batches: int) -> None:
+    """One measurement (run in a fresh process by :func:`bench_contention`): ``batches`` mini-batches of
+    lesson 05's training (:data:`snnlesson.bptt.LESSON_RECIPE`, one epoch, no evaluation, at most
+    :data:`CONTENTION_MAX_SECONDS`); prints JSON."""
+    from functools import partial
+
+    import torch
+
+    from snnlesson import bptt, data, training
+
+    recipe = bptt.LESSON_RECIPE
+    train_set = data.mnist(train=True, verbose=False)
+    images, labels = bptt.mnist_tensors(train_set)
+    index = torch.arange(batches * recipe.batch_size) % len(labels)  # the offline subset is reused in turn
+    model = bptt.build_network("scratch", num_steps=recipe.num_steps, beta=recipe.beta, slope=recipe.slope, seed=0)
+    history = training.train(model, (images[index], labels[index]), loss_fn=partial(bptt.recipe_loss, loss=recipe.loss),
+                             epochs=1, batch_size=recipe.batch_size, lr=recipe.lr, schedule=recipe.schedule,
+                             seed=0, progress=False, max_seconds=CONTENTION_MAX_SECONDS)
+    print(json.dumps({"dataset": train_set.source, "train_seconds": history.train_seconds,
+                      "batches_run": len(history.batch_loss),
+                      "torch_threads": history.settings["torch_threads"],
+                      "threads_reason": history.settings["threads_reason"]}))
+
+
+def bench_contention(batches: int | None = None) -> dict:
+    """Lesson 05's training idle and beside one busy process per CPU, with the thread policy's choice,
+    one thread and all threads.
+
+    Each of the 6 measurements runs in a fresh Python process (``SNNLESSON_THREADS`` fixes 1 or
+    all threads; the policy's run has neither it nor ``OMP_NUM_THREADS``): ``batches`` mini-batches
+    (default :data:`CONTENTION_BATCHES`) of :data:`snnlesson.bptt.LESSON_RECIPE`'s training on
+    MNIST (full when ``SNNLESSON_DATA`` holds it, else the offline subset), timed in ms per batch
+    by ``History.train_seconds`` (start-up and data loading excluded; a run stops early past
+    :data:`CONTENTION_MAX_SECONDS`). "Busy" = one pure-Python
+    spin loop per available CPU, started before and killed after each measurement. Before each
+    run the load average and :func:`snnlesson.threads.busy_cpus` (0.5 s) are recorded: "idle"
+    is only as idle as the machine was. Reports ``policy_over_best`` per condition; the goals
+    are at most 1.1 idle and 1.2 busy.
+    """
+    from snnlesson import threads
+    from snnlesson.bptt import LESSON_RECIPE
+
+    if batches is None:
+        batches = int(os.environ.get("SNNLESSON_CONTENTION_BATCHES", CONTENTION_BATCHES))
+    if isinstance(batches, bool) or not isinstance(batches, int) or batches < 1:
+        raise ValueError(f"batches must be an integer >= 1, got {batches!r}")
+    cpus = threads.available_cpus()
+    env = {k: v for k, v in os.environ.items() if k not in (threads.ENV_VAR, "OMP_NUM_THREADS")}
+    settings = {"policy": None, "1 thread": 1, f"all {cpus} threads": cpus}
+    code = f"from snnlesson.bench import _contention_child; _contention_child({batches})"
+    result = {"batches": batches, "batch_size": LESSON_RECIPE.batch_size, "available_cpus": cpus}
+    for condition, spinners in (("idle", 0), ("busy", cpus)):
+        runs = {}
+        with _busy_processes(spinners):
+            for name, count in settings.items():
+                before = {"load_average_1min": round(os.getloadavg()[0], 2),
+                          "busy_cpus": round(threads.busy_cpus(0.5), 2)}
+                child_env = env if count is None else {**env, threads.ENV_VAR: str(count)}
+                child = subprocess.run([sys.executable, "-c", code], env=child_env, capture_output=True, text=True)
+                if child.returncode != 0:
+                    raise RuntimeError(f"the {name} run failed ({child.returncode}): {child.stderr[-2000:]}")
+                run = json.loads(child.stdout.strip().splitlines()[-1])
+                result["dataset"] = run.pop("dataset")
+                run["ms_per_batch"] = round(1e3 * run["train_seconds"] / run["batches_run"], 2)
+                run["train_seconds"] = round(run["train_seconds"], 3)
+                runs[name] = {**run, "before": before}
+                print(f"contention {condition:4s} {name:13s} {run['ms_per_batch']:7.2f} ms/batch "
+                      f"(threads={run['torch_threads']}: {run['threads_reason']}; before: {before})",
+                      file=sys.stderr, flush=True)
+        best = min(r["ms_per_batch"] for r in runs.values())
+        result[condition] = {"runs": runs, "policy_over_best": round(runs["policy"]["ms_per_batch"] / best, 3)}
+    result["goals"] = {"idle_policy_over_best": 1.1, "busy_policy_over_best": 1.2}
+    result["load_average_1min"] = round(os.getloadavg()[0], 2)
+    return result
 
 
 def _new_value(control, rng):
@@ -114,16 +236,29 @@ def bench_explorers(moves_per_control: int = 20, seed: int = 0, names=None) -> d
     return {"explorers": report, "load_average_1min": round(os.getloadavg()[0], 2)}
 
 
+#: Benchmarks of interactive work, run with torch's own setting as a notebook runs them (an explorer
+#: that wants the policy asks for it itself); every other benchmark runs under the policy.
+_AS_IN_A_NOTEBOOK = {"explorers"}
+
+
 def _run(name: str) -> dict:
     import torch
+
+    from snnlesson import threads
 
     module_name, func_name = BENCHMARKS[name].split(":")
     func = getattr(importlib.import_module(module_name), func_name)
     start = time.perf_counter()
-    result = func()
+    if name in _AS_IN_A_NOTEBOOK:
+        choice = threads.ThreadChoice(torch.get_num_threads(), "torch's setting, as in a notebook")
+        result = func()
+    else:
+        with threads.policy() as choice:  # what the benchmark trains keeps this choice (or asks for fewer)
+            result = func()
     record = {"benchmark": name, **result}
     record.setdefault("device", "cuda" if torch.cuda.is_available() else "cpu")
-    record.setdefault("torch_threads", torch.get_num_threads())
+    record.setdefault("torch_threads", choice.threads)
+    record.setdefault("threads_reason", choice.reason)
     record["wall_seconds"] = round(time.perf_counter() - start, 3)
     return record
 

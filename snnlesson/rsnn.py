@@ -60,6 +60,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from snnlesson import threads
 from snnlesson._validate import (check_bool, check_choice, check_float_tensor, check_int, check_real, check_seed,
                                  check_size, check_tensor)
 from snnlesson.lif_discrete import LIFDiscreteParams, LIFDiscreteState, step, unroll
@@ -606,13 +607,14 @@ TRAINING = {"epochs": 8, "batch_size": 32, "lr": 1e-2, "schedule": "onecycle"}
 
 
 def train_network(kind: str, task, train_data, test_data=None, *, hp: HyperParams | None = None,
-                  seed: int = 0, progress: bool = False, device="cpu", num_threads: int | None = 1,
+                  seed: int = 0, progress: bool = False, device="cpu", num_threads: int | None = None,
                   **settings):
     """Build ``kind`` (seeded with ``seed``) and train it on ``task`` with :func:`snnlesson.training.train`.
 
     train_data, test_data : ``(inputs, labels)`` from :meth:`Task.make`.
-    num_threads : torch's CPU threads while training (``None``: leave torch's setting). One by
-        default: these networks are small, and on a 2-core CPU one thread trains them 3 times
+    num_threads : torch's CPU threads while training; ``None`` (default): the package's policy
+        (:mod:`snnlesson.threads`) for small work, i.e. one thread unless ``SNNLESSON_THREADS`` says
+        otherwise: these networks are small, and on a 2-core CPU one thread trains them 3 times
         faster than two (much faster still when other programs are busy).
     settings : override :data:`TRAINING` (``epochs``, ``batch_size``, ``lr``, ``schedule``).
     Returns ``(model, history)``.
@@ -626,15 +628,10 @@ def train_network(kind: str, task, train_data, test_data=None, *, hp: HyperParam
     if num_threads is not None:
         num_threads = check_int("num_threads", num_threads, minimum=1, maximum=os.cpu_count() or 1)
     model = build(kind, hp, task.input_size, seed=seed)
-    threads = torch.get_num_threads()
-    if num_threads is not None:
-        torch.set_num_threads(num_threads)
-    try:
+    with threads.policy(num_threads, max_threads=1):  # training.train keeps the choice of this outer block
         history = training.train(model, train_data, loss_fn=task.loss, readout=task.scores, test_data=test_data,
                                  seed=seed, progress=check_bool("progress", progress), device=device,
                                  settings={"kind": kind, "task": task.name}, **{**TRAINING, **settings})
-    finally:
-        torch.set_num_threads(threads)
     return model, history
 
 
@@ -699,6 +696,7 @@ def bench() -> dict:
                              **{name: [round(r[name], 4) for r in per_seed] for name in per_seed[0]}}
         result[key] = summary
     result["seconds_per_epoch"] = round(seconds / epochs_run, 3)
-    result["torch_threads"] = 1  # train_network's default (see its num_threads)
+    result["torch_threads"], result["threads_reason"] = (history.settings["torch_threads"],
+                                                         history.settings["threads_reason"])  # the last run's
     result["load_average_1min"] = round(os.getloadavg()[0], 2)
     return result

@@ -61,7 +61,7 @@ from snnlesson._validate import (_shown, check_array, check_bool, check_choice, 
                                  check_spike_times)
 
 __all__ = ["STDPParams", "window", "pair_sum", "apply_change", "online_stdp", "OnlineSTDPResult",
-           "PAIRINGS", "BOUND_RULES", "bench"]
+           "PAIRINGS", "BOUND_RULES"]
 
 PAIRINGS = ("all-to-all", "nearest", "reduced-nearest")
 BOUND_RULES = ("additive", "multiplicative", "none")
@@ -263,13 +263,3 @@ def online_stdp(pre_times, post_times, params: STDPParams = STDPParams(), weight
     if not history:
         record.append(w.copy())
     return OnlineSTDPResult(w, times, np.array(record))
-
-
-def bench() -> dict:
-    """``python -m snnlesson.bench stdp``: the competition run (Song et al. 2000) and pattern detection
-    (Masquelier et al. 2008) over seeds; see :func:`snnlesson.stdp_competition.bench_competition`
-    and :func:`snnlesson.stdp_pattern.bench_pattern`."""
-    from snnlesson.stdp_competition import bench_competition
-    from snnlesson.stdp_pattern import bench_pattern
-
-    return {"competition": bench_competition(), "pattern": bench_pattern()}

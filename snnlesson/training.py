@@ -37,7 +37,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from snnlesson import _files
+from snnlesson import _files, threads
 from snnlesson._validate import (check_bool, check_choice, check_device, check_int, check_real, check_seed,
                                  check_tensor, max_bytes)
 
@@ -59,7 +59,8 @@ class History:
     train_accuracy / test_accuracy : fraction correct per epoch (empty without a readout /
     without test data); epoch_seconds : training time per epoch (s, evaluation excluded);
     train_seconds : their sum; seed, device : as passed to :func:`train`;
-    settings : the other settings of the run (and whatever the caller adds, e.g. a recipe).
+    settings : the other settings of the run (and whatever the caller adds, e.g. a recipe), with
+    ``torch_threads`` and ``threads_reason``: the CPU threads it used and why (:mod:`snnlesson.threads`).
     """
 
     batch_loss: list = field(default_factory=list)
@@ -193,7 +194,9 @@ def train(model: nn.Module, train_data, *, loss_fn: Callable, epochs: int = 1, b
     eval_every_epoch : with ``False``, test only after the last epoch.
     settings : extra entries for ``History.settings``.
 
-    Raises ``ValueError`` if the loss becomes NaN or infinite (lower ``lr``).
+    Runs under :func:`snnlesson.threads.policy` (torch's CPU threads: ``SNNLESSON_THREADS``, the
+    user's setting, else the free CPUs). Raises ``ValueError`` if the loss becomes NaN or infinite
+    (lower ``lr``).
     """
     model = _check_model(model)
     inputs, labels = as_tensors(train_data, "train_data")
@@ -218,10 +221,10 @@ def train(model: nn.Module, train_data, *, loss_fn: Callable, epochs: int = 1, b
         raise ValueError("model has no trainable parameters")
 
     model.to(device).train()
-    history = History(seed=seed, device=str(device), settings={
-        "epochs": epochs, "batch_size": batch_size, "lr": lr, "schedule": schedule,
-        "weight_decay": weight_decay, **(settings or {})})
-    with _fork_rng(device):
+    with threads.policy() as choice, _fork_rng(device):
+        history = History(seed=seed, device=str(device), settings={
+            "epochs": epochs, "batch_size": batch_size, "lr": lr, "schedule": schedule, "weight_decay": weight_decay,
+            "torch_threads": choice.threads, "threads_reason": choice.reason, **(settings or {})})
         torch.manual_seed(seed)
         generator = torch.Generator().manual_seed(seed)
         optimizer = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.999), weight_decay=weight_decay)
@@ -349,7 +352,8 @@ def predict(model: nn.Module, inputs: torch.Tensor, *, readout: Callable, batch_
     model, readout, forward_fn, batch_size, device, generator = _eval_setup(
         model, readout, forward_fn, batch_size, device, seed, generator)
     inputs = check_tensor("inputs", inputs, min_ndim=1)
-    return _predict(model, inputs, readout, forward_fn, batch_size, device, generator)[0]
+    with threads.policy():
+        return _predict(model, inputs, readout, forward_fn, batch_size, device, generator)[0]
 
 
 def evaluate(model: nn.Module, data, *, readout: Callable, batch_size: int = 1000, device=None,
@@ -358,7 +362,9 @@ def evaluate(model: nn.Module, data, *, readout: Callable, batch_size: int = 100
     """Accuracy (fraction correct) of ``model`` on ``data`` = ``(inputs, labels)`` or a ``TensorDataset``."""
     model, readout, forward_fn, batch_size, device, generator = _eval_setup(
         model, readout, forward_fn, batch_size, device, seed, generator)
-    return _accuracy(model, as_tensors(data, "data"), readout, forward_fn, batch_size, device, generator)
+    data = as_tensors(data, "data")
+    with threads.policy():
+        return _accuracy(model, data, readout, forward_fn, batch_size, device, generator)
 
 
 def _class_labels(predicted, labels, num_classes) -> tuple[torch.Tensor, torch.Tensor, int]:

@@ -127,6 +127,9 @@ BY_NAME = {
 # Per target (``module:qualname``): values that differ from the defaults and from BY_NAME,
 # because the default is too slow for a fuzz call or the name means something else here.
 GOOD = {
+    "snnlesson.threads:busy_cpus": {"sample_s": "0.01"},
+    "snnlesson.threads:choose": {"max_threads": "1"},
+    "snnlesson.threads:policy": {"threads": "1"},
     "snnlesson.bptt:StepSNN.forward": {"x": "rand(2, 784)"},
     "snnlesson.bptt:train_one_epoch": {"net": "bptt.StepSNN(num_hidden=8)", "loader": "[(rand(2, 784), torch.tensor([1, 3]))]", "optimizer": "torch.optim.SGD(bptt.StepSNN(num_hidden=8).parameters(), lr=0.1)", "num_steps": "3"},
     "snnlesson.lessons.l05_bptt:check_spike_function": {"spike_class": "surrogate.FastSigmoidSpike"},

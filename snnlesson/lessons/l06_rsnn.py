@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from matplotlib.ticker import MaxNLocator
 
-from snnlesson import _files, rsnn
+from snnlesson import _files, rsnn, threads
 from snnlesson._validate import check_bool, check_choice, check_int, check_real, check_seed, check_tensor
 from snnlesson.checks import (CheckResult, call_answer, compare_arrays, diagnose, failed, is_stub, not_attempted,
                               passed)
@@ -535,16 +535,12 @@ def rsnn_explorer(model: rsnn.SequenceModel, inputs: torch.Tensor, labels: torch
 
     def update(beta, threshold, recurrent):
         net.set_neuron_parameters(beta=beta, threshold=threshold)
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # small tensors: one thread is faster (and steady on a busy machine)
-        try:
-            with torch.no_grad():
-                for layer, v in zip((net.snn1, net.snn2), trained_v):
-                    layer.recurrent.weight.copy_(recurrent * v)
-                rec = sequence_model(seq)
-                scores = task.scores(sequence_model(batch))
-        finally:
-            torch.set_num_threads(threads)
+        # small tensors: one thread is faster (and steady on a busy machine); the policy costs no time then
+        with threads.policy(max_threads=1), torch.no_grad():
+            for layer, v in zip((net.snn1, net.snn2), trained_v):
+                layer.recurrent.weight.copy_(recurrent * v)
+            rec = sequence_model(seq)
+            scores = task.scores(sequence_model(batch))
         accuracy = float((scores.argmax(1) == labels[:num_eval]).float().mean())
         t, n = np.nonzero(rec.spk_hidden[:, 0].numpy())
         hidden_dots.set_offsets(np.column_stack([t, n]) if t.size else np.empty((0, 2)))
