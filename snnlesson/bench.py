@@ -138,19 +138,37 @@ def _process_usage(pid: int) -> dict:
     return usage
 
 
+def _shared_memory(pid: int) -> dict:
+    """Memory of process ``pid`` now, counting shared pages fairly (``/proc/PID/smaps_rollup``, Linux 4.14+):
+    ``pss_mb`` (each shared page divided among the processes that map it) and ``uss_mb`` (pages of this
+    process alone). Kernels of one server share the libraries' pages (torch's are most of its RSS), so
+    ``uss_mb`` is what each extra student adds, and ``pss_mb`` a fair share."""
+    sizes = {}
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("Pss", "Private_Clean", "Private_Dirty"):
+                sizes[key] = int(value.split()[0]) / 1024
+    except (OSError, ValueError, IndexError):
+        return {"pss_mb": None, "uss_mb": None}
+    return {"pss_mb": round(sizes.get("Pss", 0), 1),
+            "uss_mb": round(sizes.get("Private_Clean", 0) + sizes.get("Private_Dirty", 0), 1)}
+
+
 def _lesson_env() -> dict:
     """The environment the course's tests run lessons in (offline MNIST, fixed hash seed), as ``course.py``."""
     return {**os.environ, "SNNLESSON_MNIST_SOURCE": os.environ.get("SNNLESSON_MNIST_SOURCE", "offline"),
             "PYTHONHASHSEED": "0", "NO_COLOR": "1"}
 
 
-def _measure_notebook(path: str, cell_timeout: float = 600.0) -> dict:
+def _measure_notebook(path: str, cell_timeout: float = 600.0, every_cell: bool = False) -> dict:
     """Execute the notebook at ``path`` top to bottom in a fresh kernel, from a temporary copy.
 
     Returns the wall time of the run (kernel start to last cell), the kernel process's CPU
-    time and peak resident memory (read from ``/proc`` just before the kernel shuts down), the
-    CPU time of the kernel's start-up alone, and the cells that raised. The notebook file itself
-    is never written.
+    time and peak resident memory (read from ``/proc`` just before the kernel shuts down), its
+    resident, proportional and unique memory at the end (:func:`_shared_memory`), the
+    CPU time of the kernel's start-up alone, the cells that raised and the five cells that took
+    the most CPU time. The notebook file itself is never written.
     """
     import shutil
     import tempfile
@@ -176,16 +194,27 @@ def _measure_notebook(path: str, cell_timeout: float = 600.0) -> dict:
         with client.setup_kernel(env=_lesson_env(), cwd=folder):
             pid = client.km.provisioner.process.pid
             started = _process_usage(pid)
+            cells = []
             for index, cell in enumerate(node.cells):
                 if cell.cell_type == "code" and cell.source.strip():
+                    cell_start, cpu_start = time.perf_counter(), _process_usage(pid)["cpu_seconds"]
                     client.execute_cell(cell, index)
+                    after = _process_usage(pid)
+                    cpu_end = after["cpu_seconds"]
+                    cells.append({"cell": index, "wall_seconds": round(time.perf_counter() - cell_start, 2),
+                                  "cpu_seconds": round(cpu_end - cpu_start, 2) if cpu_end is not None else None,
+                                  "peak_rss_mb": after["peak_rss_mb"],
+                                  "first_line": cell.source.strip().splitlines()[0][:60]})
             wall = time.perf_counter() - start
             usage = _process_usage(pid)  # the kernel is still alive here
+            shared = _shared_memory(pid)
     tagged_raises = sum("raises-exception" in c.get("metadata", {}).get("tags", []) for c in node.cells)
     return {"wall_seconds": round(wall, 2), **{k: usage[k] for k in ("cpu_seconds", "peak_rss_mb")},
+            "end_rss_mb": usage["rss_mb"], "end_pss_mb": shared["pss_mb"], "end_uss_mb": shared["uss_mb"],
             "startup_cpu_seconds": started["cpu_seconds"],
             "unexpected_errors": len(errors) - tagged_raises if len(errors) > tagged_raises else 0,
-            "errors": errors}
+            "errors": errors,
+            "slowest_cells": cells if every_cell else sorted(cells, key=lambda c: -(c["cpu_seconds"] or 0))[:5]}
 
 
 def _notebook_paths(names) -> list[Path]:
