@@ -19,8 +19,9 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
-__all__ = ["BENCHMARKS", "bench_data", "bench_explorers", "bench_stdp", "bench_contention", "main"]
+__all__ = ["BENCHMARKS", "bench_data", "bench_explorers", "bench_stdp", "bench_contention", "bench_lessons", "main"]
 
 BENCHMARKS = {
     "data": "snnlesson.bench:bench_data",
@@ -32,6 +33,7 @@ BENCHMARKS = {
     "rsnn": "snnlesson.rsnn:bench",
     "cost": "snnlesson.cost:bench",
     "contention": "snnlesson.bench:bench_contention",
+    "lessons": "snnlesson.bench:bench_lessons",
     # lesson benchmarks register here: "name": "snnlesson.module:function"
 }
 
@@ -236,9 +238,172 @@ def bench_explorers(moves_per_control: int = 20, seed: int = 0, names=None) -> d
     return {"explorers": report, "load_average_1min": round(os.getloadavg()[0], 2)}
 
 
+# --------------------------------------------------------------------------- lessons, top to bottom
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _process_usage(pid: int) -> dict:
+    """CPU seconds (user + system, the process's own threads) and peak resident memory (VmHWM, MB) of
+    process ``pid``, from ``/proc`` (Linux); ``None`` for what cannot be read."""
+    usage = {"cpu_seconds": None, "peak_rss_mb": None, "rss_mb": None}
+    try:
+        # /proc/PID/stat: the command name (field 2) may hold spaces; utime, stime are fields 14, 15.
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        usage["cpu_seconds"] = round((int(fields[11]) + int(fields[12])) / _CLOCK_TICKS, 2)
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmHWM", "VmRSS"):       # "VmHWM:   812345 kB"
+                usage["peak_rss_mb" if key == "VmHWM" else "rss_mb"] = round(int(value.split()[0]) / 1024, 1)
+    except (OSError, IndexError, ValueError):
+        pass
+    return usage
+
+
+def _shared_memory(pid: int) -> dict:
+    """Memory of process ``pid`` now, counting shared pages fairly (``/proc/PID/smaps_rollup``, Linux 4.14+):
+    ``pss_mb`` (each shared page divided among the processes that map it) and ``uss_mb`` (pages of this
+    process alone). Kernels of one server share the libraries' pages (torch's are most of its RSS), so
+    ``uss_mb`` is what each extra student adds, and ``pss_mb`` a fair share."""
+    sizes = {}
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("Pss", "Private_Clean", "Private_Dirty"):
+                sizes[key] = int(value.split()[0]) / 1024
+    except (OSError, ValueError, IndexError):
+        return {"pss_mb": None, "uss_mb": None}
+    return {"pss_mb": round(sizes.get("Pss", 0), 1),
+            "uss_mb": round(sizes.get("Private_Clean", 0) + sizes.get("Private_Dirty", 0), 1)}
+
+
+def _lesson_env() -> dict:
+    """The environment the course's tests run lessons in (offline MNIST, fixed hash seed), as ``course.py``."""
+    return {**os.environ, "SNNLESSON_MNIST_SOURCE": os.environ.get("SNNLESSON_MNIST_SOURCE", "offline"),
+            "PYTHONHASHSEED": "0", "NO_COLOR": "1"}
+
+
+def _measure_notebook(path: str, cell_timeout: float = 600.0, every_cell: bool = False) -> dict:
+    """Execute the notebook at ``path`` top to bottom in a fresh kernel, from a temporary copy.
+
+    Returns the wall time of the run (kernel start to last cell), the kernel process's CPU
+    time and peak resident memory (read from ``/proc`` just before the kernel shuts down), its
+    resident, proportional and unique memory at the end (:func:`_shared_memory`), the
+    CPU time of the kernel's start-up alone, the cells that raised and the five cells that took
+    the most CPU time. The notebook file itself is never written.
+    """
+    import shutil
+    import tempfile
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    source = Path(path).resolve()
+    with tempfile.TemporaryDirectory(prefix="snnlesson-bench-") as folder:
+        copy = Path(folder) / source.name
+        shutil.copyfile(source, copy)
+        node = nbformat.read(copy, as_version=4)
+        errors = []
+
+        def on_cell_error(cell, cell_index, execute_reply):
+            content = execute_reply.get("content", {})
+            errors.append({"cell": cell_index, "error": f"{content.get('ename')}: {content.get('evalue')}"[:300]})
+
+        client = NotebookClient(node, kernel_name="python3", timeout=cell_timeout, allow_errors=True,
+                                record_timing=False, shutdown_kernel="immediate", on_cell_error=on_cell_error,
+                                resources={"metadata": {"path": folder}})
+        start = time.perf_counter()
+        with client.setup_kernel(env=_lesson_env(), cwd=folder):
+            pid = client.km.provisioner.process.pid
+            started = _process_usage(pid)
+            cells = []
+            for index, cell in enumerate(node.cells):
+                if cell.cell_type == "code" and cell.source.strip():
+                    cell_start, cpu_start = time.perf_counter(), _process_usage(pid)["cpu_seconds"]
+                    client.execute_cell(cell, index)
+                    after = _process_usage(pid)
+                    cpu_end = after["cpu_seconds"]
+                    cells.append({"cell": index, "wall_seconds": round(time.perf_counter() - cell_start, 2),
+                                  "cpu_seconds": round(cpu_end - cpu_start, 2) if cpu_end is not None else None,
+                                  "peak_rss_mb": after["peak_rss_mb"],
+                                  "first_line": cell.source.strip().splitlines()[0][:60]})
+            wall = time.perf_counter() - start
+            usage = _process_usage(pid)  # the kernel is still alive here
+            shared = _shared_memory(pid)
+    tagged_raises = sum("raises-exception" in c.get("metadata", {}).get("tags", []) for c in node.cells)
+    return {"wall_seconds": round(wall, 2), **{k: usage[k] for k in ("cpu_seconds", "peak_rss_mb")},
+            "end_rss_mb": usage["rss_mb"], "end_pss_mb": shared["pss_mb"], "end_uss_mb": shared["uss_mb"],
+            "startup_cpu_seconds": started["cpu_seconds"],
+            "unexpected_errors": len(errors) - tagged_raises if len(errors) > tagged_raises else 0,
+            "errors": errors,
+            "slowest_cells": cells if every_cell else sorted(cells, key=lambda c: -(c["cpu_seconds"] or 0))[:5]}
+
+
+def _notebook_paths(names) -> list[Path]:
+    """Lesson notebooks named by number (``"04"``), stem or path; all of ``notebooks/`` for None."""
+    folder = Path(__file__).resolve().parent.parent / "notebooks"
+    every = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    if not names:
+        return every
+    paths = []
+    for name in names:
+        name = str(name)
+        found = ([Path(name)] if Path(name).is_file()
+                 else [p for p in every if p.stem == name or p.stem.split("_", 1)[0] == name])
+        if not found:
+            raise ValueError(f"notebook {name!r} not found: give a path, a stem or a lesson number "
+                             f"({', '.join(p.stem.split('_', 1)[0] for p in every)})")
+        paths.extend(found)
+    return paths
+
+
+def bench_lessons(notebooks=None, copies: int | None = None, cell_timeout: float = 600.0) -> dict:
+    """Each lesson run top to bottom in a fresh kernel: wall time, CPU time and peak memory of the kernel.
+
+    ``notebooks``: lesson numbers (``"04"``), notebook stems or paths; default the environment
+    variable ``SNNLESSON_BENCH_LESSONS`` (comma-separated), else every notebook in ``notebooks/``.
+    ``copies``: how many kernels run the same lesson at once (a class on one server); default
+    ``SNNLESSON_BENCH_COPIES``, else 1. With more than one copy, each lesson's copies start together
+    and every kernel's numbers are reported; lessons still run one after another.
+
+    The kernel's CPU time (user + system, all its threads) and peak resident memory (``VmHWM``)
+    are read from ``/proc`` just before it shuts down; they depend little on other work on the
+    machine, unlike the wall time, so the load average before and after each lesson is reported
+    beside it. Each notebook runs from a temporary copy with the course's test environment
+    (offline MNIST); nothing in the repository is written.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    if notebooks is None and os.environ.get("SNNLESSON_BENCH_LESSONS"):
+        notebooks = [n.strip() for n in os.environ["SNNLESSON_BENCH_LESSONS"].split(",") if n.strip()]
+    if copies is None:
+        copies = int(os.environ.get("SNNLESSON_BENCH_COPIES", "1"))
+    if isinstance(copies, bool) or not isinstance(copies, int) or copies < 1:
+        raise ValueError(f"copies must be an integer >= 1, got {copies!r}")
+    lessons = {}
+    for path in _notebook_paths(notebooks):
+        load_before = [round(x, 2) for x in os.getloadavg()]
+        if copies == 1:
+            runs = [_measure_notebook(str(path), cell_timeout)]
+        else:
+            with ProcessPoolExecutor(max_workers=copies) as pool:
+                runs = list(pool.map(_measure_notebook, [str(path)] * copies, [cell_timeout] * copies))
+        entry = {"load_average_before": load_before, "load_average_after": [round(x, 2) for x in os.getloadavg()]}
+        if copies == 1:
+            entry.update(runs[0])
+        else:
+            entry["kernels"] = runs
+            for key in ("wall_seconds", "cpu_seconds", "peak_rss_mb"):
+                values = [r[key] for r in runs if r[key] is not None]
+                entry[f"max_{key}"] = max(values) if values else None
+        lessons[path.stem] = entry
+    return {"lessons": lessons, "copies": copies, "cpus": os.cpu_count(),
+            "kernel_threads_env": {k: os.environ[k] for k in ("OMP_NUM_THREADS", "SNNLESSON_THREADS") if k in os.environ}}
+
+
 #: Benchmarks of interactive work, run with torch's own setting as a notebook runs them (an explorer
 #: that wants the policy asks for it itself); every other benchmark runs under the policy.
-_AS_IN_A_NOTEBOOK = {"explorers"}
+_AS_IN_A_NOTEBOOK = {"explorers", "lessons"}
 
 
 def _run(name: str) -> dict:

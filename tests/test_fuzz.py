@@ -438,6 +438,9 @@ GOOD = {
     "snnlesson.lessons.l04_spikeprop:xor_training_figure": {"history": "xor_history()"},
     "snnlesson.lessons.l04_spikeprop:convergence_figure": {"panels": "{'a': {'online': xor_history()}}",
                                                            "epochs": "2"},
+    "snnlesson.lessons.l04_spikeprop:convergence_study": {"starts": "{'a': (0.0, 0.1)}",
+                                                          "runs": "{'online': ('online', {})}",
+                                                          "epochs": "2", "n_networks": "2"},
     "snnlesson.lessons.l04_spikeprop:iris_output_figure": {"result": "iris_result()"},
     "snnlesson.lessons.l04_spikeprop:timing_histogram": {"result": "timing_result()"},
     "snnlesson.lessons.l04_spikeprop:xor_snapshots": {"epochs": "2"},
@@ -448,6 +451,7 @@ GOOD = {
         "epochs": "1", "progress": "False"},
     "snnlesson.lessons.l06_rsnn:gallery_animation": {"videos": "rsnn_videos()"},
     "snnlesson.lessons.l06_rsnn:record_summary": {"record": "lessons.l06_rsnn.load_record()"},
+    "snnlesson.lessons.l06_rsnn:load_trained": {"task": "'digit'"},
     "snnlesson.lessons.l06_rsnn:code_listing": {"obj": "rsnn.recurrent_lif_step"},
     "snnlesson.lessons.l06_rsnn:frame_strip": {"videos": "rsnn_videos()", "rows": "2", "columns": "2"},
     "snnlesson.lessons.l06_rsnn:spike_rasters": {"model": "small_rsnn()", "inputs": "rsnn_data()[0]",
@@ -466,6 +470,8 @@ NOT_FUZZED = {
     "snnlesson.explorer:register_explorer": {"*": "a decorator for the package's own explorers, not student input"},
     "snnlesson.lessons.l06_rsnn:write_record": {"*": "trains the lesson's networks for minutes and writes the "
                                                      "record shipped with the package"},
+    "snnlesson.lessons.l04_spikeprop:write_convergence": {"*": "trains 160 XOR networks and writes the study shipped "
+                                                               "with the package"},
 }
 
 # Open findings, skipped in the default mode: {target: {parameter or "*": what fails}}.

@@ -21,6 +21,10 @@ Times are computed in seconds (``snnlesson.spikeprop``) and drawn in millisecond
 
 from __future__ import annotations
 
+import json
+from importlib import resources
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -33,7 +37,7 @@ from snnlesson.data import xor_spike_times
 from snnlesson.explorer import Explorer, dropdown, int_slider, register_explorer, slider
 
 __all__ = ["kernel_figure", "time_vs_weight", "time_vs_weight_figure", "gradient_check",
-           "xor_training_figure", "convergence_figure", "iris_output_figure", "timing_histogram",
+           "xor_training_figure", "convergence_study", "write_convergence", "convergence_figure", "iris_output_figure", "timing_histogram",
            "xor_snapshots", "srm_explorer", "check_kernel_derivative",
            "output_layer_gradient", "hidden_delta", "finite_difference_dt_dw", "check_output_gradient",
            "check_hidden_delta", "OUTPUT_GRADIENT_MISTAKES", "HIDDEN_DELTA_MISTAKES", "descend", "descent_figure",
@@ -220,28 +224,99 @@ def xor_training_figure(history: tr.History, network: int = 0):
     return fig
 
 
+CONVERGENCE_NAME = "spikeprop_convergence.json"
+
+
+def _convergence_settings(starts, runs, epochs, n_networks) -> dict:
+    """The study's settings as JSON would store them (tuples become lists), checked."""
+    if not isinstance(starts, dict) or not starts:
+        raise TypeError(f"starts must be a non-empty dict {{title: (low, high)}}, got {type(starts).__name__}")
+    if not isinstance(runs, dict) or not runs or not all(
+            isinstance(r, (tuple, list)) and len(r) == 2 and isinstance(r[1], dict) for r in runs.values()):
+        raise TypeError("runs must be a non-empty dict {name: (method, train keyword arguments)}, got "
+                        f"{type(runs).__name__}")
+    settings = {"starts": starts, "runs": runs, "epochs": check_int("epochs", epochs, minimum=1, maximum=100_000),
+                "n_networks": check_int("n_networks", n_networks, minimum=1, maximum=1000)}
+    return json.loads(json.dumps(settings))
+
+
+def _convergence_path(path=None) -> Path:
+    return Path(path) if path is not None else Path(str(resources.files("snnlesson") / "_data" / CONVERGENCE_NAME))
+
+
+def convergence_study(starts: dict, runs: dict, *, epochs: int = 300, n_networks: int = 20,
+                      saved: bool = True) -> dict:
+    """Train ``n_networks`` XOR networks per starting point and method; the epoch each one converged.
+
+    starts : ``{panel title: (low, high)}``, the initial weights U(low, high) (``train_xor``'s ``init``);
+    runs : ``{method name: (method, keyword arguments for train)}``. Network ``k`` of every run
+    starts from the same weights (seed ``k``), at most ``epochs`` epochs each.
+
+    Returns ``{panel title: {method name: epochs_to_converge}}`` (int arrays, -1: never), what
+    :func:`convergence_figure` draws. With ``saved=True`` and the settings of the study saved with
+    the course (lesson 04's, written by :func:`write_convergence`), the saved result is returned
+    instead of training again (about 15 s of CPU); other settings, or ``saved=False``, train now.
+    """
+    settings = _convergence_settings(starts, runs, epochs, n_networks)
+    if saved:
+        path = _convergence_path()
+        if path.is_file():
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            if stored["settings"] == settings:
+                return {title: {name: np.asarray(e, dtype=int) for name, e in panel.items()}
+                        for title, panel in stored["epochs_to_converge"].items()}
+    return {title: {name: tr.train_xor(settings["n_networks"], method, epochs=settings["epochs"], init=tuple(init),
+                                       **kwargs)[1].epochs_to_converge
+                    for name, (method, kwargs) in settings["runs"].items()}
+            for title, init in settings["starts"].items()}
+
+
+def write_convergence(starts: dict, runs: dict, *, epochs: int = 300, n_networks: int = 20, path=None) -> dict:
+    """Train the study (:func:`convergence_study` with ``saved=False``) and save it as JSON; returns it.
+
+    ``path``: default the file shipped with the package (``snnlesson/_data/spikeprop_convergence.json``),
+    rewritten by ``python -m snnlesson.lessons.l04_spikeprop --convergence`` with the lesson's settings.
+    """
+    settings = _convergence_settings(starts, runs, epochs, n_networks)
+    panels = convergence_study(starts, runs, epochs=epochs, n_networks=n_networks, saved=False)
+    record = {"settings": settings, "epochs_to_converge": {
+        title: {name: [int(x) for x in e] for name, e in panel.items()} for title, panel in panels.items()}}
+    _convergence_path(path).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    return panels
+
+
+#: The study lesson 04 draws (section 5): two starts, four methods, 20 networks, 300 epochs.
+LESSON_STARTS = {"start U(0, 0.1): every neuron fires": (0.0, 0.1),
+                 "mixed-sign start U(-0.05, 0.1): many silent": (-0.05, 0.1)}
+LESSON_RUNS = {"online, clip + boost": ("online", {}),
+               "online, no fixes (plain)": ("online", dict(min_slope=0.0, silent_boost=0.0)),
+               "RProp, clip + boost": ("rprop", {}), "RProp, clip only": ("rprop", dict(silent_boost=0.0))}
+
+
 def convergence_figure(panels: dict, epochs: int = 1000):
     """Fraction of networks converged against the epoch, one panel per starting point.
 
-    panels : ``{panel title: {method name: History}}``; the methods of one panel start from the same
-    initial weights.
+    panels : ``{panel title: {method name: History or epochs_to_converge}}`` (as
+    :func:`convergence_study` returns); the methods of one panel start from the same initial weights.
     """
     if not isinstance(panels, dict) or not panels or not all(
-            isinstance(h, dict) and h and all(isinstance(x, tr.History) for x in h.values()) for h in panels.values()):
-        raise TypeError("panels must be a non-empty dict {title: {method name: History}}, got "
-                        f"{type(panels).__name__}")
+            isinstance(h, dict) and h and all(isinstance(x, (tr.History, np.ndarray)) for x in h.values())
+            for h in panels.values()):
+        raise TypeError("panels must be a non-empty dict {title: {method name: History or epochs_to_converge "
+                        f"array}}}}, got {type(panels).__name__}")
     epochs = check_int("epochs", epochs, minimum=1, maximum=100_000)
     n_curves = max(len(h) for h in panels.values())
     fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 3.2 + 0.25 * n_curves), squeeze=False)
     styles = ["-", "--", "-.", ":"]   # methods that converge alike draw the same curve: keep each one visible
     for ax, (title, histories) in zip(axes[0], panels.items()):
         for k, (name, h) in enumerate(histories.items()):
-            reached = np.sort(h.epochs_to_converge[h.converged])
+            to_converge = np.asarray(h.epochs_to_converge if isinstance(h, tr.History) else h)
+            reached = np.sort(to_converge[to_converge >= 0])
             grid = np.arange(epochs + 1)
-            fraction = np.searchsorted(reached, grid, side="right") / len(h.epochs_to_converge)
+            fraction = np.searchsorted(reached, grid, side="right") / len(to_converge)
             median = f", median {np.median(reached):.0f} epochs" if len(reached) else ""
             ax.plot(grid, fraction, ls=styles[k % len(styles)], lw=1.8,
-                    label=f"{name}: {h.converged.mean():.0%} converged{median}")
+                    label=f"{name}: {np.mean(to_converge >= 0):.0%} converged{median}")
         ax.set(title=title, xlabel="epoch", ylabel="fraction of networks converged", ylim=(0, 1.05),
                xlim=(0, epochs))
         # below the axes: inside, the legend would hide the curves that end low
@@ -1055,3 +1130,11 @@ def xor_descent_figure(output_fn, hidden_fn, epochs: int = 60, label: str = "you
     ax2.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     fig.tight_layout()
     return fig
+
+
+if __name__ == "__main__":  # python -m snnlesson.lessons.l04_spikeprop --convergence
+    import sys
+
+    if sys.argv[1:] != ["--convergence"]:
+        sys.exit("usage: python -m snnlesson.lessons.l04_spikeprop --convergence   (retrains and rewrites the study)")
+    write_convergence(LESSON_STARTS, LESSON_RUNS)

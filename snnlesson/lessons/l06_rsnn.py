@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import datetime as _dt
 import hashlib
+import io
 import json
 import platform
 import re
@@ -35,7 +36,8 @@ from snnlesson.checks import (CheckResult, call_answer, compare_arrays, diagnose
 from snnlesson.explorer import Explorer, register_explorer, slider
 
 __all__ = [
-    "LESSON", "code_listing", "load_data", "train_lesson", "RECORD_NAME", "load_record", "write_record", "record_summary",
+    "LESSON", "code_listing", "load_data", "train_lesson", "RECORD_NAME", "TRAINED_NAME", "load_record", "write_record",
+    "load_trained", "record_summary",
     "gallery_animation", "frame_strip", "spike_rasters", "weight_heatmaps", "weight_histograms",
     "comparison_bars", "training_curves", "rsnn_explorer", "check_recurrent_step",
     "network_weights", "forward_scores", "FORWARD_MISTAKES", "check_forward_pass", "scores_agreement",
@@ -44,6 +46,8 @@ __all__ = [
 #: The notebook's training run: sizes, seeds and epochs (seconds per network on a 2-core CPU).
 LESSON = {"train_videos": 2000, "test_videos": 500, "seed": 0, "epochs": 8}
 RECORD_NAME = "rsnn_training_record.json"
+#: The trained weights of the same run (NumPy ``.npz``, one array per ``"task/kind/parameter"``), beside the record.
+TRAINED_NAME = "rsnn_trained.npz"
 _KIND_LABEL = {"rsnn": "RSNN (RLeaky)", "feedforward": "feed-forward twin (Leaky, 178 hidden)"}
 _COLORS = {"rsnn": "tab:blue", "feedforward": "tab:orange"}
 
@@ -97,6 +101,8 @@ def train_lesson(task: str, kinds=("rsnn", "feedforward"), *, data=None, epochs:
 
 #: A training record is a few kB of JSON: a file far larger is not one.
 RECORD_MAX_BYTES = 1024 ** 2
+#: The four networks' weights are about 1 MB compressed: a file far larger is not theirs.
+TRAINED_MAX_BYTES = 64 * 1024 ** 2
 
 
 def _record_path(path=None) -> Path:
@@ -127,12 +133,51 @@ def load_record(path=None) -> dict:
     return record
 
 
+def load_trained(task: str, path=None) -> dict:
+    """The lesson's networks for ``task`` as :func:`write_record` trained and saved them, without training.
+
+    Returns what :func:`train_lesson` returns, ``{kind: {"model", "initial", "history"}}``, for the
+    RSNN and its feed-forward twin: the trained weights (``TRAINED_NAME``), the untrained copy
+    (rebuilt from the lesson's seed) and a history holding the record's test accuracy and loss per
+    epoch and training time. ``path``: the record (JSON) beside which the weights were saved
+    (default: the record shipped with the package).
+    """
+    from snnlesson.training import History
+
+    task = rsnn._task(task)
+    record = load_record(path)
+    weights_path = _record_path(path).with_name(TRAINED_NAME)
+    try:
+        raw = _files.read_bytes("path", weights_path, limit=TRAINED_MAX_BYTES, what="the trained weights")
+    except _files.FileProblem as err:
+        raise ValueError(f"{err}: write_record() trains and saves them") from None
+    states = {}
+    with np.load(io.BytesIO(bytes(raw))) as arrays:
+        for key in arrays.files:
+            task_name, kind, name = key.split("/", 2)
+            states.setdefault(task_name, {}).setdefault(kind, {})[name] = torch.from_numpy(arrays[key])
+    if task.name not in states or task.name not in record["tasks"]:
+        raise ValueError(f"the saved run has no networks for task {task.name!r} (it has {sorted(states)})")
+    runs = {}
+    for kind, state in states[task.name].items():
+        hp = rsnn.twin_hyperparams(input_size=task.input_size) if kind == "feedforward" else None
+        initial = rsnn.build(kind, hp, input_size=task.input_size, seed=record["settings"]["seed"])
+        model = copy.deepcopy(initial)
+        model.load_state_dict(state)
+        saved = record["tasks"][task.name][kind]
+        history = History(test_accuracy=list(saved["test_accuracy"]), epoch_loss=list(saved["epoch_loss"]),
+                          train_seconds=float(saved["train_seconds"]), seed=record["settings"]["seed"])
+        runs[kind] = {"model": model.eval(), "initial": initial, "history": history}
+    return runs
+
+
 def write_record(path=None, *, progress: bool = False) -> dict:
     """Retrain the lesson's networks (as the notebook does) and save the record; returns it.
 
     ``path`` (default: the record shipped with the package) is checked before the minutes of
     training start: its folder must exist, and it must not be a directory, FIFO or device. The
-    file is written atomically (a temporary file renamed into place).
+    file is written atomically (a temporary file renamed into place). The trained weights go beside
+    the record, in ``TRAINED_NAME`` (read by :func:`load_trained`), written atomically too.
     """
     from importlib import metadata
 
@@ -147,12 +192,17 @@ def write_record(path=None, *, progress: bool = False) -> dict:
               "versions": {"python": platform.python_version(),
                            **{name: metadata.version(name) for name in ("torch", "snntorch", "numpy")}},
               "tasks": {}}
+    states = {}
     for task in rsnn.TASKS:
         runs = train_lesson(task, progress=progress)
+        states.update({f"{task}/{kind}/{name}": value.detach().cpu().numpy()
+                       for kind, run in runs.items() for name, value in run["model"].state_dict().items()})
         record["tasks"][task] = {kind: {"test_accuracy": [round(a, 4) for a in run["history"].test_accuracy],
                                         "epoch_loss": [round(v, 4) for v in run["history"].epoch_loss],
                                         "train_seconds": round(run["history"].train_seconds, 1)}
                                  for kind, run in runs.items()}
+    _files.write_atomic("path", path.with_name(TRAINED_NAME), lambda f: np.savez_compressed(f, **states),
+                        what="the trained weights")
     _files.write_text_atomic("path", path, json.dumps(record, indent=1) + "\n", what="the training record")
     return record
 
