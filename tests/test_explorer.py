@@ -119,6 +119,7 @@ def test_static_changes_need_a_full_redraw_and_full_redraw_on_gives_one():
 def test_full_redraw_on_must_name_controls_and_repr_is_stable():
     with pytest.raises(ValueError, match="full_redraw_on"):
         sine_explorer(full_redraw_on=["frequency"])
+    plt.close("all")  # the rejected explorer's figure (left open for later tests' figure counts otherwise)
     ex, _, _ = sine_explorer()
     assert repr(ex) == "Explorer(controls=['freq', 'shift'])"
     assert ex.values() == {"freq": 2.0, "shift": 0.0}
