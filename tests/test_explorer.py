@@ -119,6 +119,7 @@ def test_static_changes_need_a_full_redraw_and_full_redraw_on_gives_one():
 def test_full_redraw_on_must_name_controls_and_repr_is_stable():
     with pytest.raises(ValueError, match="full_redraw_on"):
         sine_explorer(full_redraw_on=["frequency"])
+    plt.close("all")  # the rejected explorer's figure (left open for later tests' figure counts otherwise)
     ex, _, _ = sine_explorer()
     assert repr(ex) == "Explorer(controls=['freq', 'shift'])"
     assert ex.values() == {"freq": 2.0, "shift": 0.0}
@@ -126,12 +127,17 @@ def test_full_redraw_on_must_name_controls_and_repr_is_stable():
     plt.close(ex.fig)
 
 
-def test_transparent_figures_get_a_white_background():
+@pytest.mark.parametrize("make_transparent", [lambda fig: fig.patch.set_alpha(0.0),
+                                              lambda fig: fig.patch.set_visible(False)])
+def test_transparent_figures_get_a_white_background_and_the_picture_is_rgb(make_transparent):
+    """The picture is sent as RGB (no alpha channel: a smaller file), so the figure must be opaque."""
     fig, ax = plt.subplots(figsize=(2, 2), dpi=50)
-    fig.patch.set_alpha(0.0)
+    make_transparent(fig)
     (line,) = ax.plot([0, 1], [0, 1])
     ex = Explorer(fig, {"a": slider("a", 0.5, 0.0, 1.0, 0.1)}, lambda a: line.set_ydata([0, a]), dynamic=[line])
+    assert Image.open(io.BytesIO(ex.image.value)).mode == "RGB"
     assert png_pixels(ex.image.value)[0, 0].tolist() == [255, 255, 255]
+    assert (np.asarray(fig.canvas.buffer_rgba())[..., 3] == 255).all()  # nothing lost with the alpha channel
     plt.close(fig)
 
 

@@ -589,8 +589,11 @@ def rsnn_explorer(model: rsnn.SequenceModel, inputs: torch.Tensor, labels: torch
         with threads.policy(max_threads=1), torch.no_grad():
             for layer, v in zip((net.snn1, net.snn2), trained_v):
                 layer.recurrent.weight.copy_(recurrent * v)
-            rec = sequence_model(seq)
-            scores = task.scores(sequence_model(batch))
+            batch_record = sequence_model(batch)
+            # the shown sequence is one of the batch's: take its rows rather than running it again
+            rec = (rsnn.RSNNRecord(*(x[:, index:index + 1] for x in batch_record)) if index < len(batch)
+                   else sequence_model(seq))
+            scores = task.scores(batch_record)
         accuracy = float((scores.argmax(1) == labels[:num_eval]).float().mean())
         t, n = np.nonzero(rec.spk_hidden[:, 0].numpy())
         hidden_dots.set_offsets(np.column_stack([t, n]) if t.size else np.empty((0, 2)))
