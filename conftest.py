@@ -50,8 +50,19 @@ if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
 # (the lesson) makes a unit of its own; tests of one file with the same id share a unit.
 SPLIT_BY = {"tests/test_student_grade.py", "tests/test_browser.py"}
 
-# unit -> seconds it took on an idle 2-core machine; units not listed count as 0 (they start last)
-COST_S: dict[str, float] = {}
+# unit -> rough seconds it takes on an idle 2-core machine, for the order only (units not listed count
+# as 0 and start last): each lesson's run top to bottom (issue 22: 00 15 s, 01 17, 02 20, 03 28, 04 40,
+# 05 52, 06 37; 07 about 20), the same again for its student edition (lessons 00 and 01 are also graded
+# twice more), JupyterLab and Chromium about 10 s more per lesson, the fuzz test's 150 s time budget,
+# the explorer tests about 30 s (lesson 05's network explorer).
+_LESSON_S = {"00_start_here": 15, "01_lif_neuron": 17, "02_encoding": 20, "03_stdp": 28, "04_spikeprop": 40,
+             "05_bptt_mnist": 52, "06_rsnn_moving_digits": 37, "07_cost_and_hardware": 20}
+COST_S: dict[str, float] = {
+    "tests/test_fuzz.py": 150.0, "tests/test_explorer.py": 30.0,
+    **{f"notebooks/{name}.ipynb": s for name, s in _LESSON_S.items()},
+    **{f"tests/test_student_grade.py:{name}": s * (3 if name[:2] in ("00", "01") else 1) for name, s in _LESSON_S.items()},
+    **{f"tests/test_browser.py:{name}.ipynb": s + 10 for name, s in _LESSON_S.items()},
+}
 
 
 def unit_of(nodeid: str) -> str:
