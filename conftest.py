@@ -27,10 +27,11 @@ os.environ.setdefault("NO_COLOR", "1")
 #   nbval runs a notebook's cells one after the other in one kernel, and module-scoped
 #   fixtures (trained networks, the fuzz test's worker pool) are built once. The files in
 #   SPLIT_BY, whose parametrized tests each run a whole lesson, are split into one unit per
-#   lesson (the scheduler below).
-# * The units that take longest start first (COST_S: seconds on an idle 2-core machine, from
-#   `--durations`); the many short ones fill in around them. pytest-xdist alone would start
-#   the files with the most tests first, and a long file with few tests could start last.
+#   lesson (the scheduler below; pytest-xdist's own `xdist_group` marks do not work with
+#   pytest 9, which no longer reads the node ids that `--dist loadgroup` rewrites).
+# * The units that take longest start first (COST_S: rough seconds on an idle 2-core machine);
+#   the many short ones fill in around them. pytest-xdist alone would start the files with
+#   the most tests first, and a long file with few tests could start last.
 # * One torch thread per process and kernel when two processes share two cores (below).
 
 from pathlib import Path  # noqa: E402
