@@ -16,3 +16,99 @@ os.environ.setdefault("SNNLESSON_MNIST_SOURCE", "offline")
 os.environ.setdefault("PYTHONHASHSEED", "0")
 # Widgets and tqdm in the kernels: no colour codes in saved text outputs.
 os.environ.setdefault("NO_COLOR", "1")
+
+# ------------------------------------------------------------------ parallel runs (pytest-xdist)
+#
+# `python3 course.py test` runs the suite in one pytest process per available CPU
+# (pytest-xdist, `-n N --dist loadfile`); plain `pytest` still runs it in one process.
+# What keeps a parallel run correct and fast:
+#
+# * A test file is one unit of work, run by one process in file order (`--dist loadfile`):
+#   nbval runs a notebook's cells one after the other in one kernel, and module-scoped
+#   fixtures (trained networks, the fuzz test's worker pool) are built once. The files in
+#   SPLIT_BY, whose parametrized tests each run a whole lesson, are split into one unit per
+#   lesson (the scheduler below; pytest-xdist's own `xdist_group` marks do not work with
+#   pytest 9, which no longer reads the node ids that `--dist loadgroup` rewrites).
+# * The units that take longest start first (COST_S: rough seconds on an idle 2-core machine);
+#   the many short ones fill in around them. pytest-xdist alone would start the files with
+#   the most tests first, and a long file with few tests could start last.
+# * One torch thread per process and kernel when two processes share two cores (below).
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
+    # Each test process, and each notebook kernel it starts (kernels inherit this environment),
+    # gets its share of the CPUs: torch threads that wait for a busy core spin, so two
+    # processes of two threads on two cores are slower than two of one thread.
+    _cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    _share = str(max(1, _cpus // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])))
+    os.environ.setdefault("OMP_NUM_THREADS", _share)
+    os.environ.setdefault("SNNLESSON_THREADS", _share)
+
+# Test files whose parametrized tests each run a whole lesson: the test id in brackets
+# (the lesson) makes a unit of its own; tests of one file with the same id share a unit.
+SPLIT_BY = {"tests/test_student_grade.py", "tests/test_browser.py"}
+
+# unit -> rough seconds it takes on an idle 2-core machine, for the order only (units not listed count
+# as 0 and start last): each lesson's run top to bottom (issue 22: 00 15 s, 01 17, 02 20, 03 28, 04 40,
+# 05 52, 06 37; 07 about 20), the same again for its student edition (lessons 00 and 01 are also graded
+# twice more), JupyterLab and Chromium about 10 s more per lesson, the fuzz test's 150 s time budget,
+# the explorer tests about 30 s (lesson 05's network explorer).
+_LESSON_S = {"00_start_here": 15, "01_lif_neuron": 17, "02_encoding": 20, "03_stdp": 28, "04_spikeprop": 40,
+             "05_bptt_mnist": 52, "06_rsnn_moving_digits": 37, "07_cost_and_hardware": 20}
+COST_S: dict[str, float] = {
+    "tests/test_fuzz.py": 150.0, "tests/test_explorer.py": 30.0,
+    **{f"notebooks/{name}.ipynb": s for name, s in _LESSON_S.items()},
+    **{f"tests/test_student_grade.py:{name}": s * (3 if name[:2] in ("00", "01") else 1) for name, s in _LESSON_S.items()},
+    **{f"tests/test_browser.py:{name}.ipynb": s + 10 for name, s in _LESSON_S.items()},
+}
+
+
+def unit_of(nodeid: str) -> str:
+    """The unit of work a test belongs to: its file, or ``file:id`` for the files in SPLIT_BY."""
+    path, _, rest = nodeid.partition("::")
+    if path in SPLIT_BY and rest.endswith("]") and "[" in rest:
+        return f"{path}:{rest[rest.index('[') + 1:-1]}"
+    return path
+
+
+def _collects_notebooks(config) -> bool:
+    for arg in config.args:   # the paths given, else pyproject's testpaths
+        path = Path(config.invocation_params.dir, arg.split("::")[0])
+        if path.suffix == ".ipynb" or (path.is_dir() and next(path.rglob("*.ipynb"), None) is not None):
+            return True
+    return False
+
+
+def pytest_configure(config):
+    dist = getattr(config.option, "dist", "no")
+    if dist not in ("no", "loadfile", "loadscope", "each") and _collects_notebooks(config):
+        raise pytest.UsageError(f"--dist {dist} spreads a notebook's cells over several processes (nbval runs them "
+                                "in order in one kernel): use --dist loadfile, as `python3 course.py test` does")
+
+
+@pytest.hookimpl(optionalhook=True)   # a hook of pytest-xdist: unknown (and unused) without it
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False   # units of equal cost keep the collection's order
+
+    class LessonScheduling(LoadScopeScheduling):
+        """``--dist loadfile``, with the SPLIT_BY files split per lesson and the longest units first."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return unit_of(nodeid)
+
+        def _assign_work_unit(self, node) -> None:
+            if not getattr(self, "_longest_first", False):   # once, when the first unit is handed out
+                units = sorted(self.workqueue.items(), key=lambda unit: -COST_S.get(unit[0], 0.0))  # stable
+                self.workqueue.clear()
+                self.workqueue.update(units)
+                self._longest_first = True
+            super()._assign_work_unit(node)
+
+    return LessonScheduling(config, log)

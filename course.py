@@ -2,7 +2,8 @@
 """Set up and run the snnlesson course with nothing but Python 3.10+.
 
     python3 course.py lab      # create .venv on first use, open the course in JupyterLab
-    python3 course.py test     # create .venv on first use, run unit tests + every notebook (nbval)
+    python3 course.py test     # create .venv on first use, run unit tests + every notebook (nbval),
+                               # one test process per CPU (pytest-xdist)
     python3 course.py colab-test  # the lesson tests as an instructor runs them in Colab (see README)
     python3 course.py colab-test tests/  # ... or any pytest arguments, in the same environment
 
@@ -674,6 +675,27 @@ def student_main(argv: list[str]) -> int:
     return 0
 
 
+MAX_TEST_PROCESSES = 4   # each runs a lesson's kernel beside it: about 1.5 GB of memory per process
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity), at least one."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def parallel_args(rest: list[str]) -> list[str]:
+    """pytest-xdist's options for ``course.py test``: one test process per available CPU (at most
+    MAX_TEST_PROCESSES), each notebook and each test file run whole by one process (``--dist
+    loadfile``; conftest.py splits the files that run whole lessons and starts the longest first). None with one CPU, or
+    when the caller chose (``-n``, ``--dist``, ``-p no:xdist``)."""
+    chosen = any(arg in ("no:xdist", "-pno:xdist") or arg.startswith(("-n", "--numprocesses", "--dist"))
+                 for arg in rest)
+    workers = min(available_cpus(), MAX_TEST_PROCESSES)
+    if chosen or workers < 2:
+        return []
+    return ["-n", str(workers), "--dist", "loadfile"]
+
+
 def _in_venv() -> bool:
     return Path(sys.prefix).resolve() == VENV.resolve()
 
@@ -712,7 +734,7 @@ def main(argv: list[str]) -> int:
         return run(PYTHON, "-m", "jupyterlab", "notebooks/00_start_here.ipynb", *as_root, *rest)
     if command == "test":
         # pytest's configuration (pyproject.toml) adds --nbval over notebooks/.
-        return run(PYTHON, "-m", "pytest", *rest)
+        return run(PYTHON, "-m", "pytest", *parallel_args(rest), *rest)
     if command == "bench":
         return run(PYTHON, "-m", "snnlesson.bench", *rest)
     if command == "slides":

@@ -241,3 +241,39 @@ def test_grade_refuses_a_path_that_does_not_exist(tmp_path, capsys):
         course.grade_main([str(tmp_path / "absent.ipynb"), "--csv", str(tmp_path / "g.csv")])
     assert stop.value.code == 2 and "no such file or folder" in capsys.readouterr().err
     assert not (tmp_path / "g.csv").exists()
+
+
+# ------------------------------------------------- course.py test: one test process per CPU (pytest-xdist)
+
+
+def test_the_test_command_runs_one_process_per_cpu_unless_the_caller_chose(monkeypatch):
+    course = _course()
+    monkeypatch.setattr(course, "available_cpus", lambda: 2)
+    assert course.parallel_args([]) == ["-n", "2", "--dist", "loadfile"]
+    assert course.parallel_args(["notebooks/", "-x"]) == ["-n", "2", "--dist", "loadfile"]
+    for chosen in (["-n", "3"], ["-n3"], ["--numprocesses=auto"], ["--dist", "no"], ["-p", "no:xdist"], ["-pno:xdist"]):
+        assert course.parallel_args(chosen) == [], chosen
+    monkeypatch.setattr(course, "available_cpus", lambda: 1)
+    assert course.parallel_args([]) == []
+    monkeypatch.setattr(course, "available_cpus", lambda: 64)
+    assert course.parallel_args([]) == ["-n", str(course.MAX_TEST_PROCESSES), "--dist", "loadfile"]
+
+
+def test_a_parallel_run_keeps_each_notebook_whole_and_splits_only_whole_lesson_tests():
+    import conftest  # the repository's conftest.py: its scheduler's units of work
+
+    assert conftest.unit_of("notebooks/05_bptt_mnist.ipynb::Cell 12") == "notebooks/05_bptt_mnist.ipynb"
+    assert conftest.unit_of("tests/test_lif.py::test_x[0.5-2]") == "tests/test_lif.py"
+    student = "tests/test_student_grade.py::test_student_edition_runs_top_to_bottom_with_every_exercise_not_attempted"
+    graded = "tests/test_student_grade.py::test_grading_three_submissions_gives_the_expected_table"
+    assert conftest.unit_of(f"{student}[00_start_here]") == conftest.unit_of(f"{graded}[00_start_here]") \
+        == "tests/test_student_grade.py:00_start_here"   # one process grades lesson 00 once for both tests
+    assert conftest.unit_of(f"{student}[05_bptt_mnist]") != conftest.unit_of(f"{student}[00_start_here]")
+    assert conftest.unit_of("tests/test_student_grade.py::test_an_unreadable_submission_is_graded_not_crashed_on") \
+        == "tests/test_student_grade.py"
+    # every unit the order names exists (a renamed lesson or file would silently lose its place)
+    lessons = {p.stem for p in (ROOT / "notebooks").glob("*.ipynb")}
+    for unit in conftest.COST_S:
+        path, _, lesson = unit.partition(":")
+        assert (ROOT / path).is_file(), unit
+        assert not lesson or lesson.removesuffix(".ipynb") in lessons, unit
