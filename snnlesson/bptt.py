@@ -20,8 +20,12 @@ Contents:
   :class:`SNNRecord`, what a run records; :func:`build_mlp`, the non-spiking baseline of the same size.
 * :class:`Recipe` with :data:`ARTICLE_RECIPE` (snntorch's tutorial) and :data:`LESSON_RECIPE`;
   :func:`recipe_loss`, :func:`class_scores`, :func:`encode_input`.
-* :func:`train`, :func:`evaluate`, :func:`predict`, :func:`save_checkpoint`, :func:`load_checkpoint`:
-  :mod:`snnlesson.training` with the recipe's settings and MNIST's shapes.
+* :func:`train`: the recipe applied: :func:`snnlesson.training.train` with the recipe's loss, readout,
+  input coding and optimiser settings. Evaluating, predicting and checkpoints are
+  :mod:`snnlesson.training`'s own, with :func:`class_scores` as the readout, e.g.
+  ``training.evaluate(model, data.as_tensors(test_set), readout=bptt.class_scores)`` and
+  ``training.save_checkpoint(model, path, kind="bptt", config=model.config())``; a network's
+  :meth:`BaseSNN.config` rebuilds it: ``build_network(**config)``.
 * :class:`StepSNN` (a network that advances one step per call) and :func:`train_one_epoch`
   (one epoch of BPTT written out: the loop over batches, the loop over time, backward, step).
 * :func:`bench`: ``python -m snnlesson.bench bptt``.
@@ -48,8 +52,7 @@ from snnlesson.training import History
 __all__ = [
     "SNNRecord", "BaseSNN", "ArticleSNN", "ScratchSNN", "build_network", "build_mlp",
     "Recipe", "ARTICLE_RECIPE", "LESSON_RECIPE", "READOUTS", "recipe_loss", "class_scores", "readout_for",
-    "encode_input", "mnist_tensors", "StepSNN", "train_one_epoch",
-    "train", "evaluate", "predict", "save_checkpoint", "load_checkpoint", "bench",
+    "encode_input", "mnist_tensors", "StepSNN", "train_one_epoch", "train", "bench",
 ]
 
 NUM_INPUTS, NUM_HIDDEN, NUM_OUTPUTS = 28 * 28, 1000, 10
@@ -105,6 +108,7 @@ class BaseSNN(nn.Module):
         self.fc2 = nn.Linear(self.num_hidden, NUM_OUTPUTS)
 
     def config(self) -> dict:
+        """What rebuilds this network (its weights aside): ``build_network(**net.config())``."""
         return {"kind": self.kind, "num_steps": self.num_steps, "beta": self.beta,
                 "threshold": self.threshold, "slope": self.slope, "num_hidden": self.num_hidden}
 
@@ -370,30 +374,6 @@ def _check_model(model) -> BaseSNN:
     return model
 
 
-def predict(model: BaseSNN, images: torch.Tensor, *, readout: str = "membrane", encoding: str = "direct",
-            batch_size: int = 1000, generator=None, device=None) -> torch.Tensor:
-    """Predicted classes ``[N]`` for images ``[N, 1, 28, 28]`` (readout ``"membrane"`` or ``"spike_count"``)."""
-    _check_model(model)
-    check_choice("readout", readout, READOUTS)
-    check_choice("encoding", encoding, ("direct", "rate"))
-    images = check_tensor("images", images, min_ndim=2)
-    if images[0].numel() != NUM_INPUTS or images.ndim > 4:
-        raise ValueError(f"images must have shape [N, 1, 28, 28] or [N, 784], got {tuple(images.shape)}")
-    return training.predict(model, images, readout=partial(class_scores, readout=readout), batch_size=batch_size,
-                            device=device, forward_fn=partial(_forward, encoding=encoding), generator=generator)
-
-
-def evaluate(model: BaseSNN, data, *, readout: str = "membrane", encoding: str = "direct",
-             batch_size: int = 1000, generator=None, device=None) -> float:
-    """Accuracy (fraction correct) of ``model`` on an MNIST data set or ``(images, labels)``."""
-    _check_model(model)
-    check_choice("readout", readout, READOUTS)
-    check_choice("encoding", encoding, ("direct", "rate"))
-    return training.evaluate(model, mnist_tensors(data), readout=partial(class_scores, readout=readout),
-                             batch_size=batch_size, device=device, forward_fn=partial(_forward, encoding=encoding),
-                             generator=generator)
-
-
 def train(model: BaseSNN, train_data, test_data=None, recipe: Recipe = LESSON_RECIPE, *, seed: int = 0,
           device="cpu", progress: bool = True, max_seconds: float | None = None, eval_every_epoch: bool = True,
           **overrides) -> History:
@@ -426,26 +406,6 @@ def train(model: BaseSNN, train_data, test_data=None, recipe: Recipe = LESSON_RE
         batch_size=recipe.batch_size, lr=recipe.lr, schedule=recipe.schedule, weight_decay=recipe.weight_decay,
         seed=seed, device=device, progress=progress, max_seconds=max_seconds, eval_every_epoch=eval_every_epoch,
         settings={"recipe": asdict(recipe)})
-
-
-def save_checkpoint(model: BaseSNN, path, history: History | None = None) -> None:
-    """Save the weights, the network's configuration and (optionally) the history
-    (:func:`snnlesson.training.save_checkpoint`, kind ``"bptt"``)."""
-    _check_model(model)
-    training.save_checkpoint(model, path, kind="bptt", config=model.config(), history=history)
-
-
-def _build(config: dict) -> BaseSNN:
-    config = dict(config)
-    return build_network(config.pop("kind", None), seed=None, **config)
-
-
-def load_checkpoint(path, *, device="cpu") -> tuple[BaseSNN, History | None]:
-    """``(model, history)`` from :func:`save_checkpoint`, read with ``torch.load(weights_only=True)``.
-
-    A bad file raises :class:`snnlesson.training.CheckpointError` (a ``ValueError``) that says what is wrong.
-    """
-    return training.load_checkpoint(path, _build, kind="bptt", device=device)
 
 
 # ------------------------------------------------------------------------ one step at a time
@@ -537,13 +497,23 @@ def train_one_epoch(net: nn.Module, loader, optimizer: torch.optim.Optimizer, nu
 
 
 def bench() -> dict:
-    """Train the lesson's recipe on MNIST and report the test accuracy and the training time.
+    """Train the lesson's recipe on MNIST from several seeds; report each seed's test accuracy and training time.
 
-    Environment variables: ``SNNLESSON_BPTT_RECIPE`` = ``lesson`` (default) or ``article``;
-    ``SNNLESSON_BPTT_EPOCHS`` overrides the number of epochs; ``SNNLESSON_BPTT_KIND`` =
-    ``scratch`` (default) or ``snntorch``; ``SNNLESSON_BPTT_DEVICE`` (default ``cpu``).
+    Each seed fixes the initial weights and the shuffling. Per seed: the test accuracy after the last epoch,
+    the wall-clock seconds of training (``History.train_seconds``) and the CPU seconds of this process over
+    the training and the final test (``time.process_time``: on one thread, about the wall time of an idle
+    machine, and unlike it not inflated by other work); then mean and standard deviation over the seeds.
+    torch's threads follow :mod:`snnlesson.threads` (``SNNLESSON_THREADS=1`` fixes one thread).
+
+    Environment variables: ``SNNLESSON_BPTT_SEEDS`` (default ``0,1,2``); ``SNNLESSON_BPTT_RECIPE`` =
+    ``lesson`` (default) or ``article``; ``SNNLESSON_BPTT_EPOCHS`` overrides the number of epochs;
+    ``SNNLESSON_BPTT_KIND`` = ``scratch`` (default) or ``snntorch``; ``SNNLESSON_BPTT_DEVICE`` (default ``cpu``).
     MNIST's source follows ``snnlesson.data.mnist`` (``SNNLESSON_MNIST_SOURCE``, ``SNNLESSON_DATA``).
     """
+    import statistics
+    import time
+
+    from snnlesson import threads
     from snnlesson.data import mnist
 
     name = os.environ.get("SNNLESSON_BPTT_RECIPE", "lesson")
@@ -552,16 +522,38 @@ def bench() -> dict:
         raise ValueError(f"SNNLESSON_BPTT_RECIPE must be 'lesson' or 'article', got {name!r}")
     if os.environ.get("SNNLESSON_BPTT_EPOCHS"):
         recipe = replace(recipe, epochs=int(os.environ["SNNLESSON_BPTT_EPOCHS"]))
+    seeds_text = os.environ.get("SNNLESSON_BPTT_SEEDS", "0,1,2")
+    try:
+        seeds = [check_seed("SNNLESSON_BPTT_SEEDS", int(v)) for v in seeds_text.split(",") if v.strip()]
+    except ValueError as err:
+        raise ValueError(f"SNNLESSON_BPTT_SEEDS must be seeds separated by commas, such as 0,1,2; "
+                         f"got {seeds_text!r}") from err
+    if not seeds:
+        raise ValueError(f"SNNLESSON_BPTT_SEEDS must name at least one seed, got {seeds_text!r}")
     kind = os.environ.get("SNNLESSON_BPTT_KIND", "scratch")
     device = os.environ.get("SNNLESSON_BPTT_DEVICE", "cpu")
     train_set, test_set = mnist(train=True, verbose=False), mnist(train=False, verbose=False)
-    model = build_network(kind, num_steps=recipe.num_steps, beta=recipe.beta, slope=recipe.slope, seed=0)
-    history = train(model, train_set, test_set, recipe, seed=0, progress=False, eval_every_epoch=False,
-                    device=device)
+    runs = []
+    with threads.policy() as choice:
+        for seed in seeds:
+            model = build_network(kind, num_steps=recipe.num_steps, beta=recipe.beta, slope=recipe.slope, seed=seed)
+            start = time.process_time()
+            history = train(model, train_set, test_set, recipe, seed=seed, progress=False, eval_every_epoch=False,
+                            device=device)
+            runs.append({"seed": seed, "test_accuracy": round(history.test_accuracy[-1], 4),
+                         "train_seconds": round(history.train_seconds, 2),
+                         "cpu_seconds": round(time.process_time() - start, 2),
+                         "train_accuracy_last_epoch": round(history.train_accuracy[-1], 4)})
+
+    def spread(key):
+        values = [run[key] for run in runs]
+        return {"mean": round(statistics.fmean(values), 4),
+                "sd": round(statistics.stdev(values), 4) if len(values) > 1 else 0.0}
+
     return {"dataset": train_set.source, "recipe": name, "network": kind, "epochs": recipe.epochs,
-            "train_digits": len(train_set), "test_digits": len(test_set),
-            "train_seconds": round(history.train_seconds, 2),
-            "test_accuracy": round(history.test_accuracy[-1], 4),
-            "train_accuracy_last_epoch": round(history.train_accuracy[-1], 4),
+            "train_digits": len(train_set), "test_digits": len(test_set), "seeds": seeds, "runs": runs,
+            "test_accuracy": spread("test_accuracy"), "train_seconds": spread("train_seconds"),
+            "cpu_seconds": spread("cpu_seconds"),
             "settings": {k: v for k, v in asdict(recipe).items() if k != "epochs"},
-            "torch_threads": torch.get_num_threads(), "device": history.device}
+            "torch_threads": choice.threads, "threads_reason": choice.reason, "device": history.device,
+            "load_average_1min": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None}

@@ -10,7 +10,7 @@ import math
 import pytest
 import torch
 
-from snnlesson import bptt, checks, lif_discrete
+from snnlesson import bptt, checks, lif_discrete, training
 from snnlesson.data import as_tensors, mnist
 from snnlesson.lessons import l05_bptt  # noqa: E402
 
@@ -77,14 +77,14 @@ def test_short_training_reduces_loss_and_beats_chance(small_mnist):
     recipe = bptt.Recipe(epochs=3, batch_size=100, lr=2e-3, schedule="onecycle", loss="ce_mean_membrane",
                          num_steps=8)
     model = bptt.build_network("scratch", num_steps=8, seed=0)
-    before = bptt.evaluate(model, test_data)
+    before = training.evaluate(model, test_data, readout=bptt.class_scores)
     history = bptt.train(model, train_data, test_data, recipe, progress=False)
     assert len(history.batch_loss) == 45 and len(history.test_accuracy) == 3
     first, last = sum(history.batch_loss[:5]) / 5, sum(history.batch_loss[-5:]) / 5
     assert last < 0.5 * first, (first, last)
     assert history.test_accuracy[-1] > 0.75, history.test_accuracy  # chance is 0.10
     assert history.test_accuracy[-1] > before + 0.4
-    assert history.test_accuracy[-1] == pytest.approx(bptt.evaluate(model, test_data))
+    assert history.test_accuracy[-1] == pytest.approx(training.evaluate(model, test_data, readout=bptt.class_scores))
     assert history.train_seconds > 0
 
 
@@ -136,8 +136,8 @@ def test_checkpoint_round_trip(tmp_path, small_mnist):
     history = bptt.train(model, (train_data[0][:200], train_data[1][:200]), recipe=bptt.LESSON_RECIPE,
                          epochs=1, num_steps=5, beta=0.9, slope=12.0, batch_size=100, progress=False)
     path = tmp_path / "snn.pt"
-    bptt.save_checkpoint(model, path, history)
-    loaded, loaded_history = bptt.load_checkpoint(path)
+    training.save_checkpoint(model, path, kind="bptt", config=model.config(), history=history)
+    loaded, loaded_history = training.load_checkpoint(path, lambda config: bptt.build_network(**config), kind="bptt")
     assert type(loaded) is type(model) and loaded.config() == model.config()
     for (name, p), (_, q) in zip(model.state_dict().items(), loaded.state_dict().items()):
         assert torch.equal(p, q), name
@@ -152,23 +152,25 @@ class NotAllowed:
     """An arbitrary class: unpickling it would mean running code chosen by the file."""
 
 
+def _load(path):
+    return training.load_checkpoint(path, lambda config: bptt.build_network(**config), kind="bptt")
+
+
 def test_load_checkpoint_uses_weights_only(tmp_path):
     path = tmp_path / "evil.pt"
     torch.save({"format": "snnlesson.checkpoint/1", "config": NotAllowed()}, path)
     with pytest.raises(ValueError, match="Python objects other than weights"):
-        bptt.load_checkpoint(path)
+        _load(path)
     torch.save({"something": 1}, tmp_path / "other.pt")
     with pytest.raises(ValueError, match="not a snnlesson checkpoint"):
-        bptt.load_checkpoint(tmp_path / "other.pt")
+        _load(tmp_path / "other.pt")
 
 
 def test_load_checkpoint_refuses_a_checkpoint_of_another_network(tmp_path):
-    from snnlesson import training
-
     path = tmp_path / "linear.pt"
     training.save_checkpoint(torch.nn.Linear(3, 2), path, kind="other", config={})
     with pytest.raises(ValueError, match="'other' checkpoint, expected 'bptt'"):
-        bptt.load_checkpoint(path)
+        _load(path)
 
 
 # ------------------------------------------------------------------ bad arguments
@@ -212,19 +214,19 @@ def test_train_and_forward_reject_bad_input():
     with pytest.raises(ValueError, match="NaN"):
         bptt.train(model, (bad, labels), num_steps=3, progress=False)
     with pytest.raises(ValueError, match="labels"):
-        bptt.evaluate(model, (images, labels[:5]))
+        training.evaluate(model, (images, labels[:5]), readout=bptt.class_scores)
     with pytest.raises(ValueError, match="shape"):
         model(torch.rand(4, 100))
     with pytest.raises(ValueError, match="num_steps=3"):
         model(torch.rand(5, 4, 784), time_first=True)
     with pytest.raises(ValueError, match="readout"):
-        bptt.predict(model, images, readout="votes")
+        bptt.class_scores(model(images), readout="votes")
     with pytest.raises(TypeError, match="model"):
         bptt.train(torch.nn.Linear(784, 10), (images, labels))
     with pytest.raises(ValueError, match="digits 0..9"):  # an IndexError inside the loss before
         bptt.train(model, (images, labels + 5), num_steps=3, progress=False)
     with pytest.raises(ValueError, match="NaN"):
-        bptt.predict(model, torch.full((2, 784), float("nan")))
+        model(torch.full((2, 784), float("nan")))
 
 
 # ------------------------------------------------------------------ checker and benchmark
@@ -273,11 +275,23 @@ def test_checker_tests_far_from_the_threshold():
 def test_bench_reports_the_required_fields(monkeypatch):
     monkeypatch.setenv("SNNLESSON_MNIST_SOURCE", "offline")
     monkeypatch.setenv("SNNLESSON_BPTT_EPOCHS", "1")
+    monkeypatch.setenv("SNNLESSON_BPTT_SEEDS", "0,1")
+    monkeypatch.setenv("SNNLESSON_THREADS", "1")
     result = bptt.bench()
-    for key in ("dataset", "epochs", "train_seconds", "test_accuracy", "torch_threads", "device"):
+    for key in ("dataset", "epochs", "seeds", "runs", "train_seconds", "cpu_seconds", "test_accuracy",
+                "torch_threads", "device"):
         assert key in result, key
-    assert result["dataset"] == "mnist-5k" and result["epochs"] == 1
-    assert 0.6 < result["test_accuracy"] <= 1.0 and math.isfinite(result["train_seconds"])
+    assert result["dataset"] == "mnist-5k" and result["epochs"] == 1 and result["seeds"] == [0, 1]
+    assert result["torch_threads"] == 1
+    accuracies = [run["test_accuracy"] for run in result["runs"]]
+    assert [run["seed"] for run in result["runs"]] == [0, 1] and accuracies[0] != accuracies[1]
+    assert all(0.6 < a <= 1.0 for a in accuracies)
+    assert result["test_accuracy"]["mean"] == pytest.approx(sum(accuracies) / 2, abs=1e-4)
+    assert all(math.isfinite(run["train_seconds"]) and run["cpu_seconds"] > 0 for run in result["runs"])
+    monkeypatch.setenv("SNNLESSON_BPTT_SEEDS", "one")
+    with pytest.raises(ValueError, match="SNNLESSON_BPTT_SEEDS"):
+        bptt.bench()
+    monkeypatch.setenv("SNNLESSON_BPTT_SEEDS", "0")
     monkeypatch.setenv("SNNLESSON_BPTT_RECIPE", "fancy")
     with pytest.raises(ValueError, match="SNNLESSON_BPTT_RECIPE"):
         bptt.bench()

@@ -261,3 +261,61 @@ def test_network_explorer_membrane_axis_clips_no_digit_of_the_batch(small_networ
         assert low <= shown.min() and shown.max() <= high, f"digit {index} leaves the membrane axis"
     assert ax_mem.get_ylim() == (low, high)
     plt.close(ex.fig)
+
+
+# ------------------------------------------------------------------ saved results (l05_bptt.write_results)
+
+
+def test_saved_results_hold_every_run_with_the_current_recipes():
+    """The record shipped with the package was made with today's recipes: a changed recipe must be
+    followed by ``python -c "from snnlesson.lessons import l05_bptt; l05_bptt.write_results()"``."""
+    from dataclasses import asdict, replace
+
+    from snnlesson.lessons import l05_bptt
+
+    record = l05_bptt.load_results()
+    assert record["dataset"] == "mnist-5k" and record["train_digits"] == 4000 and record["test_digits"] == 1000
+    assert set(record["runs"]) == set(l05_bptt.SAVED_RUNS)
+    for name, (kind, recipe, encoding) in l05_bptt.SAVED_RUNS.items():
+        run = record["runs"][name]
+        expected = asdict(replace(recipe, epochs=bptt.LESSON_RECIPE.epochs, encoding=encoding))
+        assert run["recipe"] == expected, name
+        assert run["network"] == kind and len(run["test_accuracy"]) == expected["epochs"] == len(run["epoch_loss"])
+        assert run["epoch_loss"][-1] < run["epoch_loss"][0]        # every saved run learned
+        assert run["test_accuracy"][-1] > 0.75                      # chance: 0.10
+        assert len(run["first_epoch_batch_loss"]) == 32             # 4,000 digits in batches of 128
+    rate = record["runs"]["rate"]
+    spikes = rate["first_digit_hidden_spikes"]
+    assert spikes.shape == (bptt.LESSON_RECIPE.num_steps, 1000) and set(spikes.unique().tolist()) <= {0.0, 1.0}
+    # a rate-coded pixel of intensity p fires with probability p at each step: about sum(p) * steps input spikes
+    expected_input = rate["pixel_sum_per_digit"] * bptt.LESSON_RECIPE.num_steps
+    assert abs(rate["input_spikes_per_digit"] - expected_input) < 0.02 * expected_input
+
+
+def test_saved_results_reproduce_from_their_code():
+    """The tutorial's recipe has a constant learning rate, so the first epoch of its saved 4-epoch run is
+    exactly a 1-epoch run: retrain it with write_results' own code and compare every batch's loss."""
+    from snnlesson import threads
+    from snnlesson.data import mnist
+    from snnlesson.lessons import l05_bptt
+
+    record = l05_bptt.load_results()
+    train = bptt.mnist_tensors(mnist(train=True, source="offline", verbose=False))
+    test = bptt.mnist_tensors(mnist(train=False, source="offline", verbose=False))
+    with threads.policy(1):
+        _, history = l05_bptt._saved_run("article", train, (test[0][:10], test[1][:10]), epochs=1)
+    np.testing.assert_allclose(history.batch_loss, record["runs"]["article"]["first_epoch_batch_loss"],
+                               rtol=1e-3, atol=1e-4)
+
+
+def test_load_results_refuses_a_foreign_file(tmp_path):
+    from snnlesson.lessons import l05_bptt
+
+    path = tmp_path / "r.json"
+    path.write_text('{"runs": {}}')
+    with pytest.raises(ValueError, match="not a lesson-05 record"):
+        l05_bptt.load_results(path)
+    with pytest.raises(ValueError, match="not a file"):
+        l05_bptt.load_results(tmp_path / "missing.json")
+    with pytest.raises(TypeError, match="path"):
+        l05_bptt.load_results(3)

@@ -13,6 +13,8 @@
 * :func:`dead_gradient`: spike count against a weight (a staircase) and its gradient.
 * :func:`per_class_figure`: test accuracy per digit class; :func:`hidden_rasters`: the hidden layer's
   spikes for one digit under different input codings.
+* :func:`write_results` and :func:`load_results`: the trainings the lesson shows without running them
+  (the tutorial's recipe, rate-coded input), made by this code and saved in ``snnlesson/_data``.
 * Build exercises: :func:`check_spike_function` (a spike function with a surrogate gradient as a
   ``torch.autograd.Function``) and :func:`spike_gradient_comparison`, the figure that uses it;
   :func:`check_train_one_epoch` (one epoch of BPTT) and :func:`epoch_comparison`, which trains with it.
@@ -23,6 +25,13 @@
 from __future__ import annotations
 
 import copy
+import datetime as _dt
+import json
+import platform
+import time
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
 from typing import NamedTuple
 
 import ipywidgets as widgets
@@ -35,7 +44,7 @@ from torch import nn
 
 from snnlesson.checks import (CheckResult, _answer_array, _apart, _stub_function, call_answer, compare_arrays,
                               failed, is_stub, not_attempted, passed)
-from snnlesson import bptt
+from snnlesson import bptt, threads
 from snnlesson._validate import check_choice, check_int, check_real
 from snnlesson.explorer import Explorer, int_slider, log_slider, register_explorer, slider
 from snnlesson._plotcheck import as_array, get_axes, get_axes_row
@@ -44,7 +53,8 @@ from snnlesson.surrogate import atan_derivative, fast_sigmoid_derivative
 
 __all__ = ["surrogate_explorer", "surrogate_comparison", "network_explorer", "unrolled_graph", "dead_gradient", "SLOPES", "BETAS",
            "SurrogateRuns", "surrogate_runs", "surrogate_learning_explorer", "per_class_figure", "hidden_rasters",
-           "check_spike_function", "spike_gradient_comparison", "check_train_one_epoch", "epoch_comparison", "check_fast_sigmoid_derivative"]
+           "check_spike_function", "spike_gradient_comparison", "check_train_one_epoch", "epoch_comparison", "check_fast_sigmoid_derivative",
+           "RESULTS_NAME", "SAVED_RUNS", "write_results", "load_results"]
 
 BETA_RANGE = (0.5, 1.0)        # the beta slider
 THRESHOLD_RANGE = (0.25, 3.0)  # the threshold slider
@@ -461,6 +471,107 @@ def hidden_rasters(spikes: dict, *, num_shown: int = 100, axes=None):
                      fontsize=10)
     axes[0].figure.tight_layout()
     return axes
+
+
+# ---------------------------------------------------------------------------------------------- saved results
+
+#: The file, in ``snnlesson/_data``, of the trainings lesson 05 shows without running them (:func:`write_results`).
+RESULTS_NAME = "l05_results.json"
+#: The comparisons that :func:`write_results` trains: name -> (network kind, recipe, input coding).
+SAVED_RUNS = {
+    "lesson": ("scratch", bptt.LESSON_RECIPE, "direct"),      # the lesson's recipe, trained live in the notebook
+    "article": ("snntorch", bptt.ARTICLE_RECIPE, "direct"),   # the tutorial's recipe, as many epochs as the lesson's
+    "rate": ("scratch", bptt.LESSON_RECIPE, "rate"),          # the lesson's recipe on rate-coded spikes
+}
+
+
+def _results_path(path=None) -> Path:
+    if path is None:
+        return Path(str(resources.files("snnlesson") / "_data" / RESULTS_NAME))
+    if isinstance(path, bool) or not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be a file name (str or pathlib.Path) or None, got {path!r}")
+    return Path(path)
+
+
+def _saved_run(name: str, train_data, test_data, *, epochs: int | None = None):
+    """``(model, history)`` of one of :data:`SAVED_RUNS` (seed 0, the lesson's number of epochs)."""
+    kind, recipe, encoding = SAVED_RUNS[name]
+    recipe = replace(recipe, epochs=epochs or bptt.LESSON_RECIPE.epochs, encoding=encoding)
+    model = bptt.build_network(kind, num_steps=recipe.num_steps, beta=recipe.beta, slope=recipe.slope, seed=0)
+    history = bptt.train(model, train_data, test_data, recipe, seed=0, progress=False)
+    return model, history
+
+
+def write_results(path=None) -> dict:
+    """Train the runs of :data:`SAVED_RUNS` on the offline MNIST subset as the lesson would, and save them (JSON).
+
+    For each run: the test accuracy and mean training loss per epoch, the loss of every batch of the
+    first epoch and the CPU time of the training and its tests (s, one thread, on the machine that wrote the
+    file: CPU time, unlike wall-clock time, does not grow when other work shares the machine). For the
+    rate-coded run also the sum of a test digit's pixel intensities and its spikes (input and hidden), on average and the hidden layer's spike train
+    for the first test digit (``[num_steps, 1000]``, as a string of 0/1 digits, row by row), the
+    raster the lesson draws. Returns the record; :func:`load_results` reads it back.
+    """
+    from importlib import metadata
+
+    from snnlesson.data import mnist
+
+    train_set, test_set = mnist(train=True, source="offline", verbose=False), mnist(train=False, source="offline",
+                                                                                      verbose=False)
+    train_data, test_data = bptt.mnist_tensors(train_set), bptt.mnist_tensors(test_set)
+    record = {"timestamp": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+              "dataset": train_set.source, "train_digits": len(train_set), "test_digits": len(test_set),
+              "versions": {"python": platform.python_version(),
+                           **{name: metadata.version(name) for name in ("torch", "snntorch", "numpy")}},
+              "runs": {}}
+    for name in SAVED_RUNS:
+        with threads.policy(1):  # one thread: the same sums in the same order on every machine
+            start = time.process_time()
+            model, history = _saved_run(name, train_data, test_data)
+            cpu_seconds = time.process_time() - start
+        per_epoch = len(history.batch_loss) // len(history.epoch_loss)
+        run = {"recipe": history.settings["recipe"], "network": SAVED_RUNS[name][0],
+               "test_accuracy": [round(a, 4) for a in history.test_accuracy],
+               "epoch_loss": [round(v, 4) for v in history.epoch_loss],
+               "first_epoch_batch_loss": [round(v, 5) for v in history.batch_loss[:per_epoch]],
+               "cpu_seconds": round(cpu_seconds, 1)}
+        if name == "rate":
+            images = test_data[0]
+            spikes, _ = bptt.encode_input(images, "rate", model.num_steps, torch.Generator().manual_seed(0))
+            with torch.no_grad(), threads.policy(1):
+                hidden = model(spikes, time_first=True, record_hidden=True).spk_hidden
+            run["pixel_sum_per_digit"] = round(float(images.sum()) / len(images), 1)
+            run["input_spikes_per_digit"] = round(float(spikes.sum()) / len(images), 1)
+            run["hidden_spikes_per_digit"] = round(float(hidden.sum()) / len(images), 1)
+            run["first_digit_hidden_spikes"] = ["".join(str(int(v)) for v in row) for row in hidden[:, 0].tolist()]
+        record["runs"][name] = run
+    _results_path(path).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    return record
+
+
+def load_results(path=None) -> dict:
+    """The record :func:`write_results` saved (default: the one shipped with the package), checked.
+
+    ``record["runs"][name]`` for each name of :data:`SAVED_RUNS`; ``first_digit_hidden_spikes``
+    comes back as a float tensor ``[num_steps, hidden]`` of 0s and 1s.
+    """
+    path = _results_path(path)
+    if not path.is_file():
+        raise ValueError(f"path {str(path)!r} is not a file: no saved results of lesson 05 there")
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        runs = record["runs"]
+        for name in SAVED_RUNS:
+            run = runs[name]
+            if not run["test_accuracy"] or not all(0 <= a <= 1 for a in run["test_accuracy"]):
+                raise ValueError(f"run {name!r} has no test accuracies in [0, 1]")
+        rows = runs["rate"]["first_digit_hidden_spikes"]
+        if not rows or any(set(row) - {"0", "1"} or len(row) != len(rows[0]) for row in rows):
+            raise ValueError("first_digit_hidden_spikes must be rows of 0/1 digits of one length")
+        runs["rate"]["first_digit_hidden_spikes"] = torch.tensor([[float(c) for c in row] for row in rows])
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError) as err:
+        raise ValueError(f"path {str(path)!r} is not a lesson-05 record from write_results: {err!r}") from err
+    return record
 
 
 # ---------------------------------------------------------------------------------------------- benchmark demos
