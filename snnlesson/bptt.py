@@ -41,7 +41,8 @@ import torch
 from torch import nn
 
 from snnlesson import lif_discrete, training
-from snnlesson._validate import check_bool, check_choice, check_int, check_real, check_seed, check_tensor
+from snnlesson._validate import (check_bool, check_choice, check_generator, check_int, check_real, check_seed,
+                                 check_tensor)
 from snnlesson.surrogate import FastSigmoid
 from snnlesson.training import History
 
@@ -322,6 +323,7 @@ def encode_input(images: torch.Tensor, encoding: str, num_steps: int, generator=
     """
     check_choice("encoding", encoding, ("direct", "rate"))
     images = check_tensor("images", images, min_ndim=1)
+    check_generator("generator", generator)
     if encoding == "direct":
         return images, False
     from snnlesson.encoding import rate  # lesson 02's encoder
