@@ -22,7 +22,7 @@ from numbers import Integral, Real
 __all__ = ["check_real", "check_int", "check_bool", "check_choice", "check_seed", "check_generator",
            "check_tensor", "check_float_tensor", "check_state", "check_device", "check_size", "max_bytes",
            "set_max_bytes", "format_bytes", "check_spike_times", "check_array", "check_steps", "all_finite", "check_dtype_like",
-           "as_real_array",
+           "as_real_array", "check_record",
            "MAX_MAGNITUDE", "MAX_INT"]
 
 _DEFAULT_MAX_BYTES = 2 * 1024 ** 3
@@ -238,6 +238,29 @@ def check_state(name: str, value, like, like_name: str = "x", *, finite: bool = 
         raise ValueError(f"{name} contains NaN or infinity: a state must hold finite numbers (start again from "
                          "rest, state=None, or check what produced it)")
     return value
+
+
+def check_record(name: str, record):
+    """A record of a run (a NamedTuple of tensors, arrays or None: ``SNNRecord``, ``RSNNRecord``, ...)
+    whose float fields hold no NaN or infinity (``ValueError`` naming ``name.field``); returns ``record``.
+
+    Records are what a network returned, but a reader can build or edit one: a NaN in it would
+    come out of a loss, a readout or a spike count as a silent NaN or a wrong class."""
+    import numpy as np
+    import torch
+
+    for field in getattr(record, "_fields", ()):
+        value = getattr(record, field)
+        if isinstance(value, torch.Tensor) and value.is_floating_point():
+            check_float_tensor(f"{name}.{field}", value)
+            bad = value.numel() and not all_finite(value)
+        elif isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            bad = value.size and not np.isfinite(value).all()
+        else:
+            continue
+        if bad:
+            raise ValueError(f"{name}.{field} contains NaN or infinity; a record must hold finite numbers")
+    return record
 
 
 def check_dtype_like(name: str, value, like, like_name: str, *, convert: bool = True):

@@ -41,8 +41,8 @@ import torch
 from torch import nn
 
 from snnlesson import lif_discrete, training
-from snnlesson._validate import (check_bool, check_choice, check_generator, check_int, check_real, check_seed,
-                                 check_tensor)
+from snnlesson._validate import (check_bool, check_choice, check_generator, check_int, check_real, check_record,
+                                 check_seed, check_tensor)
 from snnlesson.surrogate import FastSigmoid
 from snnlesson.training import History
 
@@ -296,7 +296,7 @@ def _check_record(record) -> SNNRecord:
         raise TypeError(f"record must be the SNNRecord a network returns, got {type(record).__name__}")
     if not isinstance(record.mem_out, torch.Tensor) or record.mem_out.ndim != 3:
         raise ValueError("record.mem_out must be a tensor [num_steps, batch, neurons]")
-    return record
+    return check_record("record", record)
 
 
 def class_scores(record: SNNRecord, readout: str = "membrane") -> torch.Tensor:

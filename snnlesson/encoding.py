@@ -48,11 +48,7 @@ def _as_tensor(name: str, data, *, allow_empty: bool = False) -> torch.Tensor:
     if isinstance(data, torch.Tensor):
         t = data
     else:
-        try:
-            t = torch.as_tensor(as_real_array(name, data, what="a tensor or an array of numbers"),
-                                dtype=torch.float32)
-        except (TypeError, ValueError) as err:
-            raise TypeError(f"{name} must be a tensor or an array of numbers, got {type(data).__name__}") from err
+        t = torch.as_tensor(as_real_array(name, data, what="a tensor or an array of numbers"), dtype=torch.float32)
     if t.dtype == torch.bool or t.is_complex():
         raise TypeError(f"{name} must hold real numbers, got dtype {t.dtype}")
     if t.device.type == "meta":

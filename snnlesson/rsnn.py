@@ -62,7 +62,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from snnlesson._validate import (all_finite, check_bool, check_choice, check_dtype_like, check_float_tensor,
-                                 check_int, check_real, check_seed, check_size, check_state, check_tensor)
+                                 check_int, check_real, check_record, check_seed, check_size, check_state,
+                                 check_tensor)
 from snnlesson.lif_discrete import LIFDiscreteParams, LIFDiscreteState, step, unroll
 
 __all__ = [
@@ -449,7 +450,7 @@ class Task:
             raise ValueError(f"record must hold [num_frames={self.num_frames}, batch, num_classes={self.num_classes}] "
                              f"outputs for the task {self.name!r}, got spk_out {got}, mem_out "
                              f"{tuple(record.mem_out.shape)}")
-        return record
+        return check_record("record", record)
 
     def _check_num_samples(self, num_samples, name: str = "num_samples") -> int:
         """``num_samples`` videos within the size budget (the chunks and their concatenation)."""
