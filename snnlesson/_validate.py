@@ -240,9 +240,10 @@ def check_state(name: str, value, like, like_name: str = "x", *, finite: bool = 
     return value
 
 
-def check_record(name: str, record):
+def check_record(name: str, record, *, allow_inf: bool = False):
     """A record of a run (a NamedTuple of tensors, arrays or None: ``SNNRecord``, ``RSNNRecord``, ...)
     whose float fields hold no NaN or infinity (``ValueError`` naming ``name.field``); returns ``record``.
+    ``allow_inf``: infinity is a value of the record (a spike time of ``+inf`` is "no spike"), NaN is not.
 
     Records are what a network returned, but a reader can build or edit one: a NaN in it would
     come out of a loss, a readout or a spike count as a silent NaN or a wrong class."""
@@ -253,13 +254,14 @@ def check_record(name: str, record):
         value = getattr(record, field)
         if isinstance(value, torch.Tensor) and value.is_floating_point():
             check_float_tensor(f"{name}.{field}", value)
-            bad = value.numel() and not all_finite(value)
+            bad = value.numel() and (bool(torch.isnan(value.detach()).any()) if allow_inf else not all_finite(value))
         elif isinstance(value, np.ndarray) and value.dtype.kind == "f":
-            bad = value.size and not np.isfinite(value).all()
+            bad = value.size and not (~np.isnan(value) if allow_inf else np.isfinite(value)).all()
         else:
             continue
         if bad:
-            raise ValueError(f"{name}.{field} contains NaN or infinity; a record must hold finite numbers")
+            raise ValueError(f"{name}.{field} contains NaN{'' if allow_inf else ' or infinity'}; "
+                             "a record must hold what its producer computed")
     return record
 
 

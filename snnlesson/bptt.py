@@ -323,6 +323,7 @@ def encode_input(images: torch.Tensor, encoding: str, num_steps: int, generator=
     """
     check_choice("encoding", encoding, ("direct", "rate"))
     images = check_tensor("images", images, min_ndim=1)
+    check_int("num_steps", num_steps, minimum=1)
     check_generator("generator", generator)
     if encoding == "direct":
         return images, False

@@ -167,7 +167,8 @@ def count_by_threshold(frames, thresholds, eps: float = DEFAULT_EPS) -> np.ndarr
     log-intensity change of size ``|dL|`` gives ``floor(|dL| / C)`` events.
     """
     values = [check_real("thresholds", c, low=0.0, low_open=True)
-              for c in np.atleast_1d(np.asarray(thresholds, dtype=object))]
+              for c in np.atleast_1d(as_real_array("thresholds", thresholds) if hasattr(thresholds, "device")
+                                      else np.asarray(thresholds, dtype=object))]
     if not values:
         raise ValueError("thresholds must hold at least one contrast threshold")
     return np.array([events(frames, c, eps).num_events for c in values], dtype=np.int64)

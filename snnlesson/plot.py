@@ -22,7 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
 from snnlesson._plotcheck import as_array, check_color, get_axes, get_axes_row
-from snnlesson._validate import check_int, check_real
+from snnlesson._validate import check_int, check_real, check_record
 
 __all__ = ["to_numpy",
            "raster", "raster_points", "signed_raster", "signed_raster_points", "window_shade",
@@ -42,6 +42,8 @@ def to_numpy(x) -> np.ndarray:
         array = x.detach().cpu().numpy()
     else:
         array = np.asarray(x)
+    if array.dtype.kind == "c":  # matplotlib would silently draw the real part only
+        raise TypeError(f"x must hold real numbers, got dtype {array.dtype}")
     if array.dtype.kind in "fc" and not np.isfinite(array).all():
         raise ValueError("x holds NaN or infinity: a plot would silently leave those points out")
     return array
@@ -220,6 +222,7 @@ def lif_trace_points(result, params) -> tuple[np.ndarray, np.ndarray]:
 
     if not isinstance(result, LIFResult):
         raise TypeError(f"result must be the LIFResult of snnlesson.lif.simulate, got {type(result).__name__}")
+    check_record("result", result)
     if not isinstance(params, LIFParams):
         raise TypeError(f"params must be a snnlesson.lif.LIFParams, got {type(params).__name__}")
     spikes = np.asarray(result.spike_times, dtype=float)

@@ -506,6 +506,7 @@ class Task:
 
         num_samples = self._check_num_samples(num_samples)
         seed = check_int("seed", seed, minimum=0, maximum=2 ** 63 - 1 - num_samples)
+        train = check_bool("train", train)
         if dataset is None:
             dataset = data.mnist(train=train, verbose=False)
         parts = [data.moving_digits(min(500, num_samples - start), num_frames=self.num_frames, canvas=self.canvas,

@@ -67,6 +67,12 @@ class History:
     device: str = "cpu"
     settings: dict = field(default_factory=dict)
 
+    def __post_init__(self):  # the scalar fields are checked like arguments (a complex seed is no seed)
+        self.train_seconds = check_real("train_seconds", self.train_seconds, low=0.0)
+        self.seed = check_seed("seed", self.seed)
+        if not isinstance(self.device, str):
+            raise TypeError(f"device must be a device name such as 'cpu', got {type(self.device).__name__}")
+
     def as_dict(self) -> dict:
         return asdict(self)
 
