@@ -53,7 +53,7 @@ def _shown(value) -> str:
     if isinstance(value, Integral):
         text = str(int(value))
         digits = text.lstrip("-")
-        if len(digits) > 18:  # never a 300-digit number: 2**1000 is shown as 1.071e+301
+        if len(digits) > 20:  # never a 300-digit number: 2**1000 is shown as 1.071e+301
             return f"{text[:len(text) - len(digits)]}{digits[0]}.{digits[1:4]}e+{len(digits) - 1}"
         return text
     if isinstance(value, Real):
