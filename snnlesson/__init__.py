@@ -29,8 +29,9 @@ def seed_everything(seed: int = 0):
     import numpy as np
     import torch
 
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an integer, got {seed!r}")
+    from snnlesson._validate import check_seed
+
+    seed = check_seed("seed", seed)  # an integer in [0, 2**63 - 1], what torch and NumPy accept
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)

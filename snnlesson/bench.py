@@ -216,6 +216,14 @@ def bench_explorers(moves_per_control: int = 20, seed: int = 0, names=None) -> d
         importlib.import_module(f"snnlesson.lessons.{info.name}")
     rng = np.random.default_rng(seed)
     report = {}
+    if names is not None:
+        if isinstance(names, str) or not hasattr(names, "__iter__"):
+            raise TypeError(f"names must be None or a list of explorer names, got {names!r:.60}")
+        names = list(names)
+        unknown = [n for n in names if n not in explorer_module.EXPLORER_DEMOS]
+        if unknown:
+            raise ValueError(f"names holds unknown explorer(s) {unknown!r:.80}; registered: "
+                             f"{sorted(explorer_module.EXPLORER_DEMOS)}")
     for name, make in sorted(explorer_module.EXPLORER_DEMOS.items()):
         if names is not None and name not in names:
             continue

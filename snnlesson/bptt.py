@@ -45,7 +45,8 @@ import torch
 from torch import nn
 
 from snnlesson import lif_discrete, training
-from snnlesson._validate import check_bool, check_choice, check_int, check_real, check_seed, check_tensor
+from snnlesson._validate import (check_bool, check_choice, check_generator, check_int, check_real, check_record,
+                                 check_seed, check_tensor)
 from snnlesson.surrogate import FastSigmoid
 from snnlesson.training import History
 
@@ -299,7 +300,7 @@ def _check_record(record) -> SNNRecord:
         raise TypeError(f"record must be the SNNRecord a network returns, got {type(record).__name__}")
     if not isinstance(record.mem_out, torch.Tensor) or record.mem_out.ndim != 3:
         raise ValueError("record.mem_out must be a tensor [num_steps, batch, neurons]")
-    return record
+    return check_record("record", record)
 
 
 def class_scores(record: SNNRecord, readout: str = "membrane") -> torch.Tensor:
@@ -326,6 +327,8 @@ def encode_input(images: torch.Tensor, encoding: str, num_steps: int, generator=
     """
     check_choice("encoding", encoding, ("direct", "rate"))
     images = check_tensor("images", images, min_ndim=1)
+    check_int("num_steps", num_steps, minimum=1)
+    check_generator("generator", generator)
     if encoding == "direct":
         return images, False
     from snnlesson.encoding import rate  # lesson 02's encoder

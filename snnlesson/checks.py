@@ -27,7 +27,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from snnlesson._validate import check_real
+from snnlesson._validate import as_real_array, check_bool, check_real
 
 __all__ = ["CheckResult", "passed", "failed", "not_attempted", "is_stub", "call_answer", "compare_arrays",
            "diagnose", "answer_or_reference", "TIME_LIMIT_S", "AnswerTimeout"]
@@ -42,6 +42,13 @@ class CheckResult:
     ok: bool
     message: str
     attempted: bool = True
+
+    def __post_init__(self):
+        # "False" is truthy: a string flag would show "Correct!" for a failed check
+        object.__setattr__(self, "ok", check_bool("ok", self.ok))
+        object.__setattr__(self, "attempted", check_bool("attempted", self.attempted))
+        if not isinstance(self.message, str):
+            raise TypeError(f"message must be a str (what the reader sees), got {type(self.message).__name__}")
 
     def __bool__(self) -> bool:
         return self.ok
@@ -215,10 +222,7 @@ def _reference(name: str, value, *, min_ndim: int = 0) -> np.ndarray:
             value = value.detach().cpu().double().numpy()
         except (RuntimeError, NotImplementedError) as err:  # e.g. a "meta" tensor holds no values
             raise ValueError(f"{name} is a tensor on the {value.device} device whose values cannot be read") from err
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be a number or an array of numbers, got {type(value).__name__}") from err
+    array = as_real_array(name, value)
     if array.ndim < min_ndim:
         raise ValueError(f"{name} must have at least {min_ndim} dimension(s), got shape {array.shape}")
     if min_ndim and array.size == 0:

@@ -47,7 +47,7 @@ import numpy as np
 import torch
 
 from snnlesson import _files, bptt, lif_discrete, training
-from snnlesson._validate import check_bool, check_choice, check_int, check_real, check_seed, check_tensor
+from snnlesson._validate import check_bool, check_choice, check_int, check_real, check_record, check_seed, check_tensor
 
 __all__ = ["ENERGY_PJ", "PRECISIONS", "synops", "dense_macs", "LayerCounts", "network_counts", "energy_pj",
            "simulate", "spike_penalty_loss", "train_sparse", "quantize", "quantize_network",
@@ -159,6 +159,7 @@ def network_counts(model: bptt.BaseSNN, images: torch.Tensor, *, record: bptt.SN
             record = model(images, record_hidden=True)
     if not isinstance(record, bptt.SNNRecord) or record.spk_hidden is None:
         raise ValueError("record must be an SNNRecord with the hidden spikes (record_hidden=True)")
+    check_record("record", record)
     steps = record.spk_hidden.shape[0]
     first = np.zeros(steps)
     first[0] = dense_macs(model.fc1)

@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from snnlesson._validate import check_int, check_real, check_size
+from snnlesson._validate import as_real_array, check_int, check_real, check_size
 
 __all__ = ["Events", "log_intensity", "events", "to_frames", "count_by_threshold"]
 
@@ -59,16 +59,7 @@ class Events(NamedTuple):
 
 def _video(frames) -> np.ndarray:
     """``frames`` as a float64 array ``[T, H, W]``; accepts ``[T, 1, H, W]`` and torch tensors."""
-    if hasattr(frames, "detach"):
-        if getattr(frames, "device", None) is not None and frames.device.type == "meta":
-            raise ValueError("frames are on the 'meta' device, which holds no data; use a CPU or CUDA tensor")
-        if frames.is_complex():
-            raise TypeError(f"frames must hold real intensities, got dtype {frames.dtype}")
-        frames = frames.detach().cpu().numpy()
-    try:
-        video = np.asarray(frames, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"frames must be an array or tensor of numbers, got {type(frames).__name__}") from err
+    video = as_real_array("frames", frames, what="an array or tensor of numbers")
     if video.ndim == 4 and video.shape[1] == 1:
         video = video[:, 0]
     if video.ndim != 3:
@@ -176,7 +167,8 @@ def count_by_threshold(frames, thresholds, eps: float = DEFAULT_EPS) -> np.ndarr
     log-intensity change of size ``|dL|`` gives ``floor(|dL| / C)`` events.
     """
     values = [check_real("thresholds", c, low=0.0, low_open=True)
-              for c in np.atleast_1d(np.asarray(thresholds, dtype=object))]
+              for c in np.atleast_1d(as_real_array("thresholds", thresholds) if hasattr(thresholds, "device")
+                                      else np.asarray(thresholds, dtype=object))]
     if not values:
         raise ValueError("thresholds must hold at least one contrast threshold")
     return np.array([events(frames, c, eps).num_events for c in values], dtype=np.int64)

@@ -28,7 +28,7 @@ import math
 import numpy as np
 import torch
 
-from snnlesson._validate import check_bool, check_int, check_real, check_size
+from snnlesson._validate import as_real_array, check_bool, check_generator, check_int, check_real, check_size
 
 __all__ = [
     "rate", "rate_decode",
@@ -48,10 +48,7 @@ def _as_tensor(name: str, data, *, allow_empty: bool = False) -> torch.Tensor:
     if isinstance(data, torch.Tensor):
         t = data
     else:
-        try:
-            t = torch.as_tensor(np.asarray(data, dtype=np.float64), dtype=torch.float32)
-        except (TypeError, ValueError) as err:
-            raise TypeError(f"{name} must be a tensor or an array of numbers, got {type(data).__name__}") from err
+        t = torch.as_tensor(as_real_array(name, data, what="a tensor or an array of numbers"), dtype=torch.float32)
     if t.dtype == torch.bool or t.is_complex():
         raise TypeError(f"{name} must hold real numbers, got dtype {t.dtype}")
     if t.device.type == "meta":
@@ -122,6 +119,7 @@ def rate(data, num_steps: int, gain: float = 1.0, generator: torch.Generator | N
     x = _as_tensor("data", data)
     num_steps = check_int("num_steps", num_steps, minimum=1)
     gain = check_real("gain", gain, low=0.0)
+    check_generator("generator", generator)
     _check_unit_interval("data", x)
     p = gain * x
     if float(p.max()) > 1.0:
@@ -484,6 +482,7 @@ def reconstruction_curve(data, num_steps_values, generator: torch.Generator | No
     """
     x = _as_tensor("data", data)
     _check_unit_interval("data", x)
+    check_generator("generator", generator)
     if isinstance(num_steps_values, (str, bytes)) or not hasattr(num_steps_values, "__iter__"):
         raise TypeError(f"num_steps_values must be a sequence of step counts, got {num_steps_values!r}")
     steps = [check_int("num_steps_values", int(n) if isinstance(n, (np.integer,)) else n, minimum=2)

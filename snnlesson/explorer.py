@@ -71,7 +71,7 @@ from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from snnlesson._validate import check_int, check_real
+from snnlesson._validate import check_bool, check_int, check_real
 
 __all__ = ["Explorer", "slider", "int_slider", "log_slider", "dropdown", "toggle", "as_image", "as_video",
            "register_explorer", "EXPLORER_DEMOS"]
@@ -344,6 +344,7 @@ class Explorer(widgets.VBox):
         the dynamic artists are drawn over the cached background (blitting).
         ``last_update_seconds`` measures the whole move: update, drawing and PNG.
         """
+        full = check_bool("full", full)
         start = time.perf_counter()
         message = self._update(**self.values())
         canvas = self.fig.canvas

@@ -35,7 +35,8 @@ from typing import NamedTuple
 import torch
 
 from snnlesson import lif_discrete
-from snnlesson._validate import check_bool, check_float_tensor, check_int, check_real, check_size, check_tensor
+from snnlesson._validate import (all_finite, check_bool, check_dtype_like, check_float_tensor, check_int, check_real,
+                                 check_size, check_tensor)
 
 __all__ = ["HebbianParams", "HebbianState", "fires_at_threshold", "hebbian_layer_step", "hebbian_update",
            "HebbianRun", "run_hebbian", "initial_weights"]
@@ -109,7 +110,7 @@ def hebbian_update(weights: torch.Tensor, x: torch.Tensor, spikes: torch.Tensor,
     check_float_tensor("spikes", spikes)
     if spikes.device != weights.device:
         raise ValueError(f"spikes (on {spikes.device}) and weights (on {weights.device}) must be on the same device")
-    if spikes.device.type != "meta" and not bool(torch.isfinite(spikes).all()):
+    if not all_finite(spikes):
         raise ValueError("spikes contains NaN or infinity; spikes are 0 or 1")
     if spikes.shape != x.shape[:-1] + weights.shape[1:]:
         raise ValueError(f"spikes must be [..., num_neurons={weights.shape[1]}] with the batch dimensions of x "
@@ -128,12 +129,10 @@ def _check_params(params) -> None:
 
 
 def _check_shapes(x, weights) -> None:
-    check_float_tensor("x", x)
     check_float_tensor("weights", weights)
-    if x.device != weights.device:
-        raise ValueError(f"x (on {x.device}) and weights (on {weights.device}) must be on the same device")
+    check_dtype_like("x", x, weights, "weights", convert=False)
     for name, t in (("x", x), ("weights", weights)):
-        if t.device.type != "meta" and not bool(torch.isfinite(t).all()):
+        if not all_finite(t):
             raise ValueError(f"{name} contains NaN or infinity; every value must be a finite number")
     if weights.ndim != 2 or weights.numel() == 0:
         raise ValueError(f"weights must be [num_inputs, num_neurons], got shape {tuple(weights.shape)}")

@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from snnlesson._validate import _shown, check_array, check_bool, check_int, check_real, check_seed, check_size
+from snnlesson._validate import _shown, as_real_array, check_array, check_bool, check_int, check_real, check_seed, check_size
 
 __all__ = ["LIFParams", "LIFResult", "simulate", "exact_step", "euler_step",
            "time_to_first_spike", "firing_rate", "rheobase", "simulated_firing_rate",
@@ -130,14 +130,14 @@ def _current_on_grid(current, t: np.ndarray) -> np.ndarray:
         return np.zeros_like(t)
     if callable(current):
         try:  # a vectorised function of time (np.sin, lambdas over arrays) ...
-            values = np.asarray(current(t), dtype=float)
+            values = as_real_array("current", current(t))
             values = np.broadcast_to(values, t.shape).copy()
         except (TypeError, ValueError):  # ... or one that only takes a number (math.sin)
             values = np.array([float(current(float(tk))) for tk in t])
     elif isinstance(current, numbers.Real) and not isinstance(current, bool):
         values = np.full_like(t, float(current))
     else:
-        values = np.asarray(current, dtype=float)
+        values = as_real_array("current", current)
         if values.shape != t.shape:
             raise ValueError(f"current must be a number, a function of time or an array with one value "
                              f"per grid point (shape {t.shape}), got shape {values.shape}")
@@ -152,10 +152,10 @@ def _input_events(input_spikes, weights, t_stop: float) -> tuple[np.ndarray, np.
         if weights is not None:
             raise ValueError("weights were given without input_spikes")
         return np.zeros(0), np.zeros(0)
-    times = np.asarray(input_spikes, dtype=float).reshape(-1)
+    times = as_real_array("input_spikes", input_spikes).reshape(-1)
     if not np.all(np.isfinite(times)) or np.any(times < 0) or np.any(times > t_stop):
         raise ValueError(f"input_spikes must be finite times in [0, t_stop={t_stop}] s")
-    w = np.ones_like(times) if weights is None else np.asarray(weights, dtype=float)
+    w = np.ones_like(times) if weights is None else as_real_array("weights", weights)
     w = np.broadcast_to(w, times.shape) if w.ndim == 0 else w.reshape(-1)
     if w.shape != times.shape:
         raise ValueError(f"weights must be a number or one value per input spike ({times.size}), "
@@ -328,15 +328,7 @@ def _check_current_array(current, name: str = "current") -> np.ndarray:
     """``current`` as a float64 array (a number gives a 0-d array); TypeError for non-numbers, ValueError for NaN."""
     if isinstance(current, (str, bytes, bool)) or current is None:
         raise TypeError(f"{name} must be a number or an array of numbers, got {current!r}")
-    if hasattr(current, "detach"):
-        current = current.detach().cpu().numpy()
-    try:
-        i = np.asarray(current, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be a number or an array of numbers, got {type(current).__name__}") from err
-    if not np.all(np.isfinite(i)):
-        raise ValueError(f"{name} must be finite, got NaN or infinity")
-    return i
+    return check_array(name, current, allow_empty=True)
 
 
 def rheobase(params: LIFParams) -> float:

@@ -39,8 +39,8 @@ from typing import Callable, NamedTuple
 import torch
 from torch import nn
 
-from snnlesson._validate import (check_choice, check_device, check_float_tensor, check_int, check_real, check_size,
-                                 check_tensor)
+from snnlesson._validate import (all_finite, check_bool, check_choice, check_device, check_float_tensor, check_int,
+                                 check_real, check_size, check_state, check_tensor)
 
 __all__ = ["LIFDiscreteParams", "LIFDiscreteState", "heaviside", "initial_state", "step", "unroll", "run",
            "beta_from_tau", "SpikingNeuronLayer", "run_layer", "RESETS"]
@@ -75,9 +75,19 @@ class LIFDiscreteState(NamedTuple):
 
 
 def heaviside(x: torch.Tensor) -> torch.Tensor:
-    """The spike function without surrogate: 1 where ``x > 0``, else 0 (``x`` = U - U_thr; 0 gives no spike)."""
+    """The spike function without surrogate: 1 where ``x > 0``, else 0 (``x`` = U - U_thr; 0 gives no spike).
+
+    NaN is a ``ValueError`` (it would compare false and silently read as "no spike"); one sum tests it."""
     check_float_tensor("x", x)
+    _check_no_nan("x", x)
     return (x > 0).to(x.dtype)
+
+
+def _check_no_nan(name: str, x: torch.Tensor) -> None:
+    """NaN anywhere in ``x`` is a ``ValueError`` (infinity is allowed: +inf fires, -inf does not)."""
+    total = x.detach().sum()
+    if bool(torch.isnan(total)) and bool(torch.isnan(x.detach()).any()):
+        raise ValueError(f"{name} contains NaN: a spike function cannot decide whether NaN fires")
 
 
 def initial_state(x: torch.Tensor) -> LIFDiscreteState:
@@ -118,10 +128,12 @@ def step(x: torch.Tensor, state: LIFDiscreteState | None, params: LIFDiscretePar
 def _check_step(x, state, params, spike_fn) -> None:
     """Types, and a finite input (one sum, not a scan: the step runs inside loops over time)."""
     check_float_tensor("x", x)
-    if x.device.type != "meta" and not _all_finite(x):
+    if not all_finite(x):
         raise ValueError("x must be finite: this step's input holds NaN or infinity")
     if state is not None and not (isinstance(state, LIFDiscreteState) and isinstance(state.mem, torch.Tensor)):
         raise TypeError(f"state must be a LIFDiscreteState (or None to start at rest), got {type(state).__name__}")
+    if state is not None:
+        check_state("state.mem", state.mem, x)
     if not isinstance(params, LIFDiscreteParams):
         raise TypeError(f"params must be a LIFDiscreteParams, got {type(params).__name__}")
     if not callable(spike_fn):
@@ -129,10 +141,7 @@ def _check_step(x, state, params, spike_fn) -> None:
                         f"snnlesson.surrogate.atan()), got {spike_fn!r}")
 
 
-def _all_finite(t: torch.Tensor) -> bool:
-    """True if no NaN or infinity: one sum (NaN and infinity propagate), the full test only if it is not finite."""
-    t = t.detach()
-    return bool(torch.isfinite(t.sum())) or bool(torch.isfinite(t).all())
+_all_finite = all_finite  # the shared one-sum test (snnlesson._validate)
 
 
 def _stack(items):
@@ -172,7 +181,8 @@ def unroll(step_fn: Callable, inputs: torch.Tensor, state=None, *, num_steps: in
     if not callable(step_fn):
         raise TypeError(f"step_fn must be a function (x, state) -> (output, state), got {type(step_fn).__name__}")
     check_float_tensor("inputs", inputs)
-    if inputs.device.type != "meta" and not _all_finite(inputs):
+    record_states = check_bool("record_states", record_states)
+    if not _all_finite(inputs):
         raise ValueError("inputs contain NaN or infinity; every input must be a finite number")
     if num_steps is None:
         if inputs.ndim < 1 or inputs.shape[0] == 0:

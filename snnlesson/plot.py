@@ -22,7 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 
 from snnlesson._plotcheck import as_array, check_color, get_axes, get_axes_row
-from snnlesson._validate import check_int, check_real
+from snnlesson._validate import check_int, check_real, check_record
 
 __all__ = ["to_numpy",
            "raster", "raster_points", "signed_raster", "signed_raster_points", "window_shade",
@@ -42,6 +42,8 @@ def to_numpy(x) -> np.ndarray:
         array = x.detach().cpu().numpy()
     else:
         array = np.asarray(x)
+    if array.dtype.kind == "c":  # matplotlib would silently draw the real part only
+        raise TypeError(f"x must hold real numbers, got dtype {array.dtype}")
     if array.dtype.kind in "fc" and not np.isfinite(array).all():
         raise ValueError("x holds NaN or infinity: a plot would silently leave those points out")
     return array
@@ -125,7 +127,7 @@ def window_shade(ax, num_steps: int, *, color="0.88", label="after the last time
 
 def digits_grid(images, labels=None, ncols=8, ax=None, cmap="gray"):
     """Show images ``[N, 1, H, W]`` or ``[N, H, W]`` (values in [0, 1]) as one grid; returns the AxesImage."""
-    imgs = as_array("images", images, finite=False)
+    imgs = as_array("images", images)
     ncols = check_int("ncols", ncols, minimum=1)
     if imgs.ndim == 4:
         imgs = imgs[:, 0]
@@ -220,6 +222,7 @@ def lif_trace_points(result, params) -> tuple[np.ndarray, np.ndarray]:
 
     if not isinstance(result, LIFResult):
         raise TypeError(f"result must be the LIFResult of snnlesson.lif.simulate, got {type(result).__name__}")
+    check_record("result", result)
     if not isinstance(params, LIFParams):
         raise TypeError(f"params must be a snnlesson.lif.LIFParams, got {type(params).__name__}")
     spikes = np.asarray(result.spike_times, dtype=float)
@@ -258,7 +261,7 @@ def membrane_trace(result, params, ax=None, *, input_spikes=None, label=None, co
 
 def weight_matrix(weights, ax=None, *, title=None, vmin=None, vmax=None, cmap="viridis"):
     """Weights ``[num_inputs, num_neurons]`` as an image (inputs down, neurons across); returns the AxesImage."""
-    w = as_array("weights", weights, finite=False)
+    w = as_array("weights", weights)
     if w.ndim != 2:
         raise ValueError(f"weights must be 2-D [num_inputs, num_neurons], got shape {w.shape}")
     ax = get_axes(ax, figsize=(2.5, 3.5))
@@ -311,7 +314,7 @@ def image_row(images: dict, *, cmap="gray", size=2.2):
     size = check_real("size", size, low=0.0, low_open=True, high=20.0)
     fig, axes = plt.subplots(1, len(images), figsize=(size * len(images), size + 0.4), squeeze=False)
     for ax, (title, image) in zip(axes.flat, images.items()):
-        ax.imshow(as_array("images", image, finite=False).squeeze(), cmap=cmap, vmin=0, vmax=1)
+        ax.imshow(as_array("images", image).squeeze(), cmap=cmap, vmin=0, vmax=1)
         ax.set_title(title, fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
@@ -328,12 +331,16 @@ def membrane_traces(mem, ax=None, *, threshold=None, labels=None, highlight=None
     ``threshold`` draws a dashed line; ``highlight`` (a neuron index) is drawn thick.
     Update in place with ``line.set_ydata(new[:, i])``.
     """
-    m = as_array("mem", mem, min_size=0, finite=False)
+    m = as_array("mem", mem, min_size=0)
     if m.ndim != 2 or m.size == 0:
         raise ValueError(f"mem must be a non-empty [num_steps, neurons] array, got shape {m.shape}")
     if labels is not None and (isinstance(labels, str) or not hasattr(labels, "__len__")
                                or len(labels) != m.shape[1]):
         raise ValueError(f"labels must hold one label per neuron ({m.shape[1]}), got {labels!r}")
+    if threshold is not None:
+        threshold = check_real("threshold", threshold)
+    if highlight is not None:
+        highlight = check_int("highlight", highlight, minimum=0, maximum=m.shape[1] - 1)
     ax = get_axes(ax)
     steps = np.arange(m.shape[0])
     colors = plt.cm.tab10(np.arange(m.shape[1]) % 10)

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple
 
@@ -61,8 +62,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from snnlesson import threads
-from snnlesson._validate import (check_bool, check_choice, check_float_tensor, check_int, check_real, check_seed,
-                                 check_size, check_tensor)
+from snnlesson._validate import (all_finite, check_bool, check_choice, check_dtype_like, check_float_tensor,
+                                 check_int, check_real, check_record, check_seed, check_size, check_state,
+                                 check_tensor)
 from snnlesson.lif_discrete import LIFDiscreteParams, LIFDiscreteState, step, unroll
 
 __all__ = [
@@ -127,10 +129,12 @@ def _check_net(hp, input_size) -> tuple[HyperParams, int]:
 
 
 def _check_frame(x, weight: torch.Tensor) -> torch.Tensor:
-    """One frame ``[batch, ...]`` for a per-frame network with first weights ``weight``: type, size and
-    device, converted to the weights' float dtype; no scan of the values (it runs at every time step;
-    :class:`SequenceModel` checks the values once, before the loop)."""
+    """One frame ``[batch, ...]`` for a per-frame network with first weights ``weight``: type, size,
+    device and finite values (one sum, :func:`snnlesson._validate.all_finite`: a NaN frame would give
+    all-zero spikes), converted to the weights' float dtype."""
     check_float_tensor("x", x)
+    if not all_finite(x):
+        raise ValueError("x contains NaN or infinity; every input value must be a finite number")
     if x.ndim < 2 or x.shape[0] == 0 or math.prod(x.shape[1:]) != weight.shape[1]:
         raise ValueError(f"x must be one frame per sequence, [batch >= 1, ...] with {weight.shape[1]} values per row, "
                          f"got shape {tuple(x.shape)}")
@@ -218,6 +222,7 @@ def _check_recurrent_step(x, state, recurrent) -> None:
     if x.shape != state.spk.shape or x.device != state.spk.device:
         raise ValueError(f"x must match the state's shape {tuple(state.spk.shape)} and device "
                          f"{str(state.spk.device)!r}, got shape {tuple(x.shape)} on {str(x.device)!r}")
+    check_state("state.spk", state.spk, x)  # state.mem: checked by the shared step
     if not callable(recurrent):
         raise TypeError(f"recurrent must be the map S -> V S + c (e.g. an nn.Linear), got {recurrent!r}")
 
@@ -256,9 +261,7 @@ class RecurrentLIF(nn.Module):
         check_float_tensor("x", x)
         if x.ndim == 0 or x.shape[-1] != self.num_neurons:
             raise ValueError(f"x must be [..., num_neurons={self.num_neurons}], got shape {tuple(x.shape)}")
-        if x.device != self.recurrent.weight.device:
-            raise ValueError(f"x is on the device {str(x.device)!r}, "
-                             f"the layer on {str(self.recurrent.weight.device)!r}")
+        x = check_dtype_like("x", x, self.recurrent.weight, "the layer's weights")
         if self.state is None or self.state.mem.shape != x.shape:
             self.state = RecurrentLIFState(torch.zeros_like(x), torch.zeros_like(x))
         spk, self.state = recurrent_lif_step(x, self.state, self.params, self.recurrent, self.spike_fn)
@@ -412,6 +415,9 @@ class Task:
     def __post_init__(self):
         if not isinstance(self.name, str):
             raise TypeError(f"name must be a string, got {self.name!r}")
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", self.name):  # TASKS' keys and the record's are lower case
+            raise ValueError(f"name must be lower-case letters, digits and underscores, starting with a letter "
+                             f"(like {tuple(TASKS)}), got {self.name!r:.60}")
         check_int("num_frames", self.num_frames, minimum=1)
         check_int("answer_frames", self.answer_frames, minimum=1)
         if self.answer_frames > self.num_frames:
@@ -445,7 +451,7 @@ class Task:
             raise ValueError(f"record must hold [num_frames={self.num_frames}, batch, num_classes={self.num_classes}] "
                              f"outputs for the task {self.name!r}, got spk_out {got}, mem_out "
                              f"{tuple(record.mem_out.shape)}")
-        return record
+        return check_record("record", record)
 
     def _check_num_samples(self, num_samples, name: str = "num_samples") -> int:
         """``num_samples`` videos within the size budget (the chunks and their concatenation)."""
@@ -501,6 +507,7 @@ class Task:
 
         num_samples = self._check_num_samples(num_samples)
         seed = check_int("seed", seed, minimum=0, maximum=2 ** 63 - 1 - num_samples)
+        train = check_bool("train", train)
         if dataset is None:
             dataset = data.mnist(train=train, verbose=False)
         parts = [data.moving_digits(min(500, num_samples - start), num_frames=self.num_frames, canvas=self.canvas,

@@ -75,7 +75,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from snnlesson._validate import check_int, check_real, check_size
+from snnlesson._validate import as_real_array, check_int, check_real, check_size
 
 __all__ = [
     "SRMParams",
@@ -149,13 +149,7 @@ def _check_params(params) -> SRMParams:
 def _as_float_array(name: str, value) -> np.ndarray:
     if isinstance(value, (str, bytes)) or value is None or isinstance(value, bool):
         raise TypeError(f"{name} must be an array of numbers, got {type(value).__name__}")
-    if hasattr(value, "detach"):  # a torch tensor
-        value = value.detach().cpu().numpy()
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be an array of numbers, got {type(value).__name__}") from err
-    return arr
+    return as_real_array(name, value, what="an array of numbers")
 
 
 def _check_times(name: str, value, *, allow_inf: bool = True) -> np.ndarray:

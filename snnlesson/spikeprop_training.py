@@ -40,7 +40,7 @@ from typing import NamedTuple
 import numpy as np
 
 from snnlesson import spikeprop
-from snnlesson._validate import check_choice, check_int, check_real, check_seed, check_size
+from snnlesson._validate import as_real_array, check_choice, check_int, check_real, check_seed, check_size
 from snnlesson.spikeprop import SRMParams
 
 __all__ = [
@@ -108,7 +108,7 @@ def _check_signs(signs, sizes) -> list:
         if s is None:
             out.append(None)
             continue
-        s = np.asarray(s, dtype=np.float64)
+        s = as_real_array(f"signs[{layer}]", s)
         if s.shape != (n_in,) or not np.isin(s, (-1.0, 1.0)).all():
             raise ValueError(f"signs[{layer}] must hold +1 or -1 for each of the {n_in} presynaptic neurons, "
                              f"got {signs[layer]!r}")

@@ -339,6 +339,8 @@ def weight_fractions(weights, w_max: float = G_MAX, *, low: float = 0.2, high: f
     w_max = check_real("w_max", w_max, low=0.0, low_open=True)
     low = check_real("low", low, low=0.0, high=1.0)
     high = check_real("high", high, low=0.0, high=1.0)
+    if low > high:
+        raise ValueError(f"low must be <= high (fractions of w_max), got low={low!r} and high={high!r}")
     return float(np.mean(w < low * w_max)), float(np.mean(w > high * w_max))
 
 

@@ -58,7 +58,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from snnlesson._validate import check_array, check_int, check_real, check_seed, check_size, check_spike_times
+from snnlesson._validate import (check_array, check_int, check_real, check_record, check_seed, check_size,
+                                 check_spike_times)
 from snnlesson.stdp import STDPParams
 
 __all__ = ["PatternInputParams", "PatternInput", "pattern_input", "SRMParams", "masquelier_stdp",
@@ -305,6 +306,7 @@ def simulate_pattern(inp: PatternInput, neuron: SRMParams = SRMParams(), stdp: S
     """
     if not isinstance(inp, PatternInput):
         raise TypeError(f"inp must be a PatternInput (from pattern_input), got {type(inp).__name__}")
+    check_record("inp", inp, allow_inf=True)
     if not isinstance(neuron, SRMParams):
         raise TypeError(f"neuron must be an SRMParams, got {type(neuron).__name__}")
     stdp = masquelier_stdp() if stdp is None else stdp

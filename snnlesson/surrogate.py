@@ -32,10 +32,14 @@ __all__ = ["FastSigmoidSpike", "ATanSpike", "FastSigmoid", "ATan", "fast_sigmoid
 
 
 class FastSigmoidSpike(torch.autograd.Function):
-    """Heaviside step forward, fast-sigmoid derivative backward: ``grad / (1 + slope * |x|)^2``."""
+    """Heaviside step forward, fast-sigmoid derivative backward: ``grad / (1 + slope * |x|)^2``.
+
+    ``FastSigmoidSpike.apply(x, slope)`` checks its arguments like every public function
+    (``x`` a float tensor without NaN, ``slope > 0``): an autograd Function is called directly too."""
 
     @staticmethod
     def forward(ctx, x, slope):
+        x, slope = _check_apply(x, "slope", slope)
         ctx.save_for_backward(x)
         ctx.slope = slope
         return (x > 0).to(x.dtype)
@@ -47,10 +51,13 @@ class FastSigmoidSpike(torch.autograd.Function):
 
 
 class ATanSpike(torch.autograd.Function):
-    """Heaviside step forward, arc-tangent derivative backward: ``grad * alpha/2 / (1 + (pi/2 * alpha * x)^2)``."""
+    """Heaviside step forward, arc-tangent derivative backward: ``grad * alpha/2 / (1 + (pi/2 * alpha * x)^2)``.
+
+    ``ATanSpike.apply(x, alpha)`` checks ``x`` (a float tensor without NaN) and ``alpha > 0``."""
 
     @staticmethod
     def forward(ctx, x, alpha):
+        x, alpha = _check_apply(x, "alpha", alpha)
         ctx.save_for_backward(x)
         ctx.alpha = alpha
         return (x > 0).to(x.dtype)
@@ -59,6 +66,13 @@ class ATanSpike(torch.autograd.Function):
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
         return ctx.alpha / 2 / (1 + (math.pi / 2 * ctx.alpha * x) ** 2) * grad_output, None
+
+
+def _check_apply(x, name: str, width) -> tuple[torch.Tensor, float]:
+    """The arguments of a surrogate spike Function's ``apply``: the shifted membrane ``x`` (the spike
+    function's own check, :func:`heaviside`'s: a float tensor without NaN) and its width (> 0)."""
+    heaviside(_tensor(x))
+    return x, check_real(name, width, low=0.0, low_open=True)
 
 
 def _tensor(x) -> torch.Tensor:

@@ -73,6 +73,12 @@ class History:
     device: str = "cpu"
     settings: dict = field(default_factory=dict)
 
+    def __post_init__(self):  # the scalar fields are checked like arguments (a complex seed is no seed)
+        self.train_seconds = check_real("train_seconds", self.train_seconds, low=0.0)
+        self.seed = check_seed("seed", self.seed)
+        if not isinstance(self.device, str):
+            raise TypeError(f"device must be a device name such as 'cpu', got {type(self.device).__name__}")
+
     def as_dict(self) -> dict:
         return asdict(self)
 
@@ -249,15 +255,18 @@ def train(model: nn.Module, train_data, *, loss_fn: Callable, epochs: int = 1, b
                 if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
                     raise ValueError(f"loss_fn must return a scalar tensor, got {type(loss).__name__}"
                                      + (f" of shape {tuple(loss.shape)}" if isinstance(loss, torch.Tensor) else ""))
+                loss_value = loss.item()
+                if not math.isfinite(loss_value):  # before backward: a NaN loss must not reach the weights
+                    raise ValueError(f"the loss became {loss_value} at epoch {epoch + 1}, batch {b + 1}: "
+                                     f"training diverged; use a smaller lr (lr={lr})")
+                if not loss.requires_grad:
+                    raise ValueError("loss_fn must return a loss computed from the model's output (it has no "
+                                     "gradient: was it built with .item(), .detach() or torch.tensor?)")
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
                 if scheduler is not None:
                     scheduler.step()
-                loss_value = loss.item()
-                if not math.isfinite(loss_value):
-                    raise ValueError(f"the loss became {loss_value} at epoch {epoch + 1}, batch {b + 1}: "
-                                     f"training diverged; use a smaller lr (lr={lr})")
                 history.batch_loss.append(loss_value)
                 loss_sum += loss_value * idx.numel()
                 total += idx.numel()
@@ -296,6 +305,9 @@ def _predict(model, inputs, readout, forward_fn, batch_size, device, generator) 
     """(predicted classes [N] on the CPU, number of classes the readout gives)."""
     was_training = model.training
     model.eval()
+    dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), None)
+    if dtype is not None and inputs.is_floating_point() and inputs.dtype != dtype:
+        inputs = inputs.to(dtype)  # float64 inputs to a float32 model: the weights decide the precision
     out, n_classes = [], 0
     try:
         for start in range(0, inputs.shape[0], batch_size):

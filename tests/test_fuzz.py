@@ -20,10 +20,13 @@ How it works
   ``_namespace`` (which knows ``torch``, ``np``, every snnlesson module and a few
   helpers such as ``rand(2, 3)`` or ``digits(4)``).
 * **The catalogue** of bad values (``KINDS``), chosen by what the good value is: NaN,
-  +/-inf, negative, zero, tiny, huge, a fraction where an integer belongs, text,
-  None, bools, an int where a flag belongs, an unknown option; for tensors and
-  arrays NaN or inf inside, empty, 0-d, complex dtype, extra or missing
-  dimensions, the ``meta`` device; for devices a device that does not exist.
+  +/-inf, negative, zero, tiny, huge, 1e308, 2**70 and the denormal 5e-324, a
+  complex number or a ``meta`` tensor where a number belongs, a fraction where an
+  integer belongs, text, None, bools, a flag given as text ("False"), an int where a
+  flag belongs, an unknown option; for tensors and arrays NaN or inf inside, empty,
+  0-d, complex dtype, extra or missing dimensions, the ``meta`` device; for states
+  and records (NamedTuples of tensors) a NaN inside; for devices a device that does
+  not exist.
   Targets that draw (figures, explorers) get the shorter ``KINDS_FOR_DRAWING``.
   Hypothesis draws the concrete values (which negative number, where the NaN
   sits); ``derandomize=True`` makes a run reproducible.
@@ -33,7 +36,10 @@ How it works
   replaced). Workers set ``SNNLESSON_MAX_BYTES`` so that the package's own size
   budget refuses large requests before the memory limit is reached.
 * **Outcomes**: a return is fine (for a function, unless it returns NaN where
-  the good call did not: "silent-nan"); ``TypeError``/``ValueError`` naming the
+  the good call did not: "silent-nan"; infinity after 1e308, 2**70 or 5e-324:
+  "silent-inf"; a figure that draws NaN or inf where the good call's did not:
+  "drew-nan"; and never for the kinds of ``MUST_REFUSE``, a flag given as text,
+  complex values or a NaN state: "accepted"); ``TypeError``/``ValueError`` naming the
   parameter is fine; anything else is a finding: "unnamed" (the message does not
   name the parameter), "unreadable" (it shows an internal repr such as
   ``np.float64(-1.0)`` or ``tensor(3.)``), "exception" (another type), "memory", "hang", "crash".
@@ -225,7 +231,8 @@ GOOD = {
     "snnlesson.encoding:population": {"values": "rand(3)", "n_fields": "5", "v_min": "0.0", "v_max": "1.0",
                                       "num_steps": "5"},
     "snnlesson.encoding:latency": {"data": "rand(4)", "num_steps": "5"},
-    "snnlesson.hebbian:hebbian_layer_step": {"x": "rand(4)", "state": "None", "weights": "rand(4, 3) * 0.5",
+    "snnlesson.hebbian:hebbian_layer_step": {"x": "rand(4)", "state": "lif_discrete.LIFDiscreteState(rand(3))",
+                                             "weights": "rand(4, 3) * 0.5",
                                              "params": "hebbian.HebbianParams()"},
     "snnlesson.hebbian:hebbian_update": {"weights": "rand(4, 3) * 0.5", "x": "rand(4)",
                                          "spikes": "torch.tensor([1.0, 0.0, 1.0])",
@@ -239,7 +246,8 @@ GOOD = {
     "snnlesson.lif:simulated_firing_rate": {"params": "lif.LIFParams()", "currents": "np.array([0.5, 2.0])",
                                             "t_stop": "0.1"},
     "snnlesson.lif:poisson_bursts": {"rate": "50.0"},
-    "snnlesson.lif_discrete:step": {"x": "rand(3)", "state": "None", "params": "lif_discrete.LIFDiscreteParams()"},
+    "snnlesson.lif_discrete:step": {"x": "rand(3)", "state": "lif_discrete.LIFDiscreteState(rand(3))",
+                                    "params": "lif_discrete.LIFDiscreteParams()"},
     "snnlesson.lif_discrete:unroll": {"step_fn": "lambda x, s: lif_discrete.step(x, s, lif_discrete.LIFDiscreteParams())",
                                       "inputs": "rand(5, 3)"},
     "snnlesson.lif_discrete:run": {"inputs": "rand(5, 3)"},
@@ -475,7 +483,11 @@ NOT_FUZZED = {
 
 # Open findings, skipped in the default mode: {target: {parameter or "*": what fails}}.
 # Shrink this list as the owners fix their functions; report mode lists entries that now pass.
-KNOWN_FAILURES: dict[str, dict[str, str]] = {}
+KNOWN_FAILURES: dict[str, dict[str, str]] = {
+    # snnlesson.threads is new (the thread policy); its owner checks sample_s (a number of seconds)
+    "snnlesson.threads:busy_cpus": {"sample_s": "NaN/inf/huge/text/None/complex/meta reach time.sleep unchecked"},
+    "snnlesson.threads:choose": {"sample_s": "a complex number is accepted"},
+}
 
 
 # ------------------------------------------------------------------------------------- the catalogue
@@ -511,42 +523,62 @@ KINDS = {
     "meta": (st.just(0), "a tensor on the 'meta' device"),
     "no_device": (st.sampled_from(["cuda:7", "tpu", "gpu"]), "a device that does not exist"),
     "empty_seq": (st.sampled_from([(), []]), "an empty sequence"),
+    # extreme magnitudes: the largest double, an integer beyond int64, the smallest denormal
+    "huge_1e308": (st.sampled_from([1e308, -1e308]), "1e308 (the largest double's order)"),
+    "huge_2_70": (st.just(2 ** 70), "2**70 (beyond int64)"),
+    "denormal": (st.just(5e-324), "5e-324 (a denormal)"),
+    # values that must be refused: a return is a finding ("accepted")
+    "flag_text": (st.sampled_from(["False", "True", "0", ""]), "a flag given as text"),
+    "complex_number": (st.sampled_from([1 + 0j, 0.5 + 1j]), "a complex number"),
+    "nan_state": (_finite_floats(0.0, 1.0), "a state or record with a NaN inside"),
 }
 
 # Kinds whose value is made from the good value (the drawn argument only says where or how).
-DERIVED_KINDS = ("nan_inside", "inf_inside", "empty", "zero_d", "complex", "extra_dims", "flat", "meta")
+DERIVED_KINDS = ("nan_inside", "inf_inside", "empty", "zero_d", "complex", "extra_dims", "flat", "meta",
+                 "nan_state")
+
+# Kinds that no function may accept: a normal return is the finding "accepted" (a flag "False" is
+# truthy; a complex value silently loses its imaginary part; a NaN state never fires again).
+MUST_REFUSE = ("flag_text", "complex_number", "complex", "nan_state")
+
+# Kinds whose result must not hold infinity where the good call's did not ("silent-inf").
+MAGNITUDE_KINDS = ("huge_1e308", "huge_2_70", "huge_float", "huge_int")  # (a denormal current never fires: inf)
 
 # What is tried, by the type of the good value.
 KINDS_FOR = {
-    "int": ["nan", "inf", "negative_int", "zero", "huge_int", "fraction", "text", "none", "bool"],
-    "float": ["nan", "inf", "negative_float", "zero", "tiny", "huge_float", "text", "none", "bool"],
-    "bool": ["text", "none", "small_int", "nan"],
+    "int": ["nan", "inf", "negative_int", "zero", "huge_int", "huge_2_70", "fraction", "text", "none", "bool",
+            "complex_number"],
+    "float": ["nan", "inf", "negative_float", "zero", "tiny", "huge_float", "huge_1e308", "huge_2_70", "denormal",
+              "text", "none", "bool", "complex_number", "meta"],
+    "bool": ["flag_text", "none", "small_int", "nan"],
     "str": ["choice", "none", "small_int", "bool"],
     "tensor": ["nan_inside", "inf_inside", "empty", "zero_d", "complex", "extra_dims", "flat", "meta", "text",
                "none", "nan"],
-    "array": ["nan_inside", "inf_inside", "empty", "zero_d", "complex", "extra_dims", "flat", "text", "none",
+    "array": ["nan_inside", "inf_inside", "empty", "zero_d", "complex", "extra_dims", "flat", "meta", "text", "none",
               "nan"],
     "optional": ["text", "nan", "bool", "negative_int"],
     "device": ["no_device", "nan", "bool"],
     "sequence": ["empty_seq", "text", "none", "nan"],
     "callable": ["text", "small_int", "none"],
     "object": ["text", "none", "small_int", "nan"],
+    "record": ["nan_state", "text", "none", "small_int"],
 }
 
 # Targets that draw (a figure, an explorer, an animation) get this shorter catalogue: every
 # accepted value costs a full drawing.
 KINDS_FOR_DRAWING = {
-    "int": ["negative_int", "huge_int", "fraction", "text"],
-    "float": ["nan", "negative_float", "huge_float", "text"],
-    "bool": ["text"],
+    "int": ["negative_int", "huge_2_70", "fraction", "text"],
+    "float": ["nan", "negative_float", "huge_1e308", "denormal", "text", "complex_number"],
+    "bool": ["flag_text"],
     "str": ["choice", "small_int"],
-    "tensor": ["nan_inside", "empty", "complex", "flat", "meta", "none"],
-    "array": ["nan_inside", "empty", "complex", "flat", "none"],
+    "tensor": ["nan_inside", "inf_inside", "empty", "complex", "flat", "meta", "none"],
+    "array": ["nan_inside", "inf_inside", "empty", "complex", "flat", "meta", "none"],
     "optional": ["text", "nan"],
     "device": ["no_device"],
     "sequence": ["empty_seq", "text"],
     "callable": ["text"],
     "object": ["text", "none"],
+    "record": ["nan_state", "text"],
 }
 
 
@@ -792,6 +824,8 @@ class Call:
     error: str = ""
     good_seconds: float = 0.0     # measured on the good call
     good_has_nan: bool = False    # the good call's result holds NaN (then NaN is no finding)
+    good_has_inf: bool = False    # the good call's result holds infinity (then infinity is no finding)
+    good_draws_nan: bool = False  # the good call's figure holds NaN or inf (then that is no finding)
     draws: bool = False           # the good call's result is a figure or an explorer
 
 
@@ -892,6 +926,8 @@ def _value_type(name: str, value) -> str:
         return "optional"
     if isinstance(value, (tuple, list)) and not hasattr(value, "_fields"):
         return "sequence"
+    if hasattr(value, "_fields") and any(_float_data(v) is not None for v in value):
+        return "record"  # a state (LIFDiscreteState, ...) or a record (SNNRecord, RSNNRecord, ...)
     if callable(value) and not inspect.isclass(value):
         return "callable"
     return "object"
@@ -902,6 +938,11 @@ def _bad_value(good, kind: str, arg):
     import numpy as np
     import torch
 
+    if kind == "nan_state":  # the first float field of a NamedTuple, with one NaN inside
+        fields = list(good)
+        i = next(i for i, v in enumerate(fields) if _float_data(v) is not None)
+        fields[i] = _bad_value(_float_data(fields[i]), "nan_inside", arg)
+        return type(good)(*fields)
     if kind in DERIVED_KINDS:
         tensor = good if isinstance(good, torch.Tensor) else torch.as_tensor(np.asarray(good))
         tensor = tensor.detach().clone()
@@ -927,6 +968,56 @@ def _bad_value(good, kind: str, arg):
     return arg
 
 
+def _refused(result) -> bool:
+    """A checker that answers "Not yet" (a failed CheckResult) or a predicate that answers False has
+    refused the value without raising: that is no acceptance."""
+    return result is False or (type(result).__name__ == "CheckResult" and not result.ok)
+
+
+def _float_data(value):
+    """``value`` if it is a non-empty float tensor or array with values (a state's or record's field), else None."""
+    import numpy as np
+    import torch
+
+    if isinstance(value, torch.Tensor) and value.is_floating_point() and value.numel() and value.device.type != "meta":
+        return value
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.size:
+        return value
+    return None
+
+
+def _figures_hold_nan() -> bool:
+    """Whether any open figure draws NaN or infinity: line data, images, scatter offsets, bar sizes.
+
+    matplotlib leaves such points out silently (a gap in a line, a blank pixel), so a figure of
+    bad data looks like a figure of good data; a figure function must refuse it."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.collections import Collection
+    from matplotlib.image import AxesImage
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
+
+    def bad(data) -> bool:
+        try:
+            a = np.ma.filled(np.ma.asarray(data, dtype=float), 0.0)
+        except (TypeError, ValueError):
+            return False
+        return a.size > 0 and not np.isfinite(a).all()
+
+    for num in plt.get_fignums():
+        for artist in plt.figure(num).findobj():
+            if isinstance(artist, Line2D) and bad(artist.get_xydata()):
+                return True
+            if isinstance(artist, AxesImage) and bad(artist.get_array()):
+                return True
+            if isinstance(artist, Collection) and bad(artist.get_offsets()):
+                return True
+            if isinstance(artist, Rectangle) and bad([artist.get_width(), artist.get_height()]):
+                return True
+    return False
+
+
 def _draws(result) -> bool:
     """Whether a good call's result is a drawing: a matplotlib figure or axes, an explorer, HTML."""
     items = result if isinstance(result, (tuple, list)) else [result]
@@ -934,7 +1025,7 @@ def _draws(result) -> bool:
                for r in items[:5])
 
 
-def _has_nan(value, depth: int = 0) -> bool:
+def _has_nan(value, depth: int = 0, inf: bool = False) -> bool:
     """Whether a returned value holds a NaN (tensors, arrays, floats, tuples, lists, dicts).
 
     Infinity is not counted: it is a legitimate answer in several places ("never
@@ -947,15 +1038,16 @@ def _has_nan(value, depth: int = 0) -> bool:
     if isinstance(value, torch.Tensor):
         if value.device.type == "meta" or not (value.is_floating_point() or value.is_complex()):
             return False
-        return bool(torch.isnan(value.detach()).any()) if value.numel() else False
+        test = torch.isinf if inf else torch.isnan
+        return bool(test(value.detach()).any()) if value.numel() else False
     if isinstance(value, np.ndarray):
-        return value.dtype.kind in "fc" and bool(np.isnan(value).any())
+        return value.dtype.kind in "fc" and bool((np.isinf if inf else np.isnan)(value).any())
     if isinstance(value, float):
-        return math.isnan(value)
+        return math.isinf(value) if inf else math.isnan(value)
     if isinstance(value, (tuple, list)):
-        return any(_has_nan(v, depth + 1) for v in list(value)[:50])
+        return any(_has_nan(v, depth + 1, inf) for v in list(value)[:50])
     if isinstance(value, dict):
-        return any(_has_nan(v, depth + 1) for v in list(value.values())[:50])
+        return any(_has_nan(v, depth + 1, inf) for v in list(value.values())[:50])
     return False
 
 
@@ -1015,7 +1107,9 @@ def _worker_main(conn, tmpdir: str) -> None:  # pragma: no cover (runs in the wo
                     seconds = time.perf_counter() - start
                 call.good_seconds = seconds
                 call.good_has_nan = _has_nan(result)
+                call.good_has_inf = _has_nan(result, inf=True)
                 call.draws = _draws(result)
+                call.good_draws_nan = call.draws and _figures_hold_nan()
                 good_cache[target_id] = (call, "")
             except BaseException as err:  # noqa: BLE001 (reported, not raised)
                 good_cache[target_id] = (call, f"the good call failed: {type(err).__name__}: {str(err)[:300]}")
@@ -1062,6 +1156,13 @@ def _worker_main(conn, tmpdir: str) -> None:  # pragma: no cover (runs in the wo
                 result = _invoke(call, (name, bad))
                 if not call.is_class and _has_nan(result) and not call.good_has_nan:
                     outcome = {"status": "silent-nan", "detail": "returned NaN without an error"}
+                elif (kind in MAGNITUDE_KINDS and not call.is_class and not call.good_has_inf
+                      and _has_nan(result, inf=True)):
+                    outcome = {"status": "silent-inf", "detail": "returned infinity without an error"}
+                elif call.draws and not call.good_draws_nan and _figures_hold_nan():
+                    outcome = {"status": "drew-nan", "detail": "drew NaN or infinity without an error"}
+                elif kind in MUST_REFUSE and not _refused(result):
+                    outcome = {"status": "accepted", "detail": f"returned normally: {KINDS[kind][1]} was accepted"}
             except (TypeError, ValueError) as err:
                 if name not in str(err):
                     outcome = {"status": "unnamed", "detail": f"{type(err).__name__}: {str(err)[:300]}"}
@@ -1290,7 +1391,17 @@ def test_one_bad_argument_at_a_time_gets_a_clear_error(target, pool, findings):
 # ------------------------------------------------------------------- the harness tells failures apart
 
 def _sample(x: float = 1.0, *, flaw: str = "none"):
-    """A function with one flaw, switched on by a negative ``x``: the harness's own test subject."""
+    """A function with one flaw, switched on by a negative ``x`` (or any ``x``: ``inf``, ``accepts``,
+    ``draws_nan``): the harness's own test subject."""
+    if flaw == "inf":
+        return x * 10.0  # 1e308 overflows to inf
+    if flaw == "accepts":
+        return x  # a flag "False" goes through
+    if flaw == "draws_nan":
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots()
+        ax.plot([0.0, 1.0], [0.0, x if x >= 0 else math.nan])
+        return fig
     if x >= 0:
         return x
     if flaw == "named":
@@ -1304,6 +1415,7 @@ def _sample(x: float = 1.0, *, flaw: str = "none"):
         raise KeyError("boom")
     if flaw == "nan":
         return math.nan
+
     if flaw == "memory":
         import numpy as np
         return np.ones(MEMORY_LIMIT // 8 * 2).sum()  # twice the worker's memory limit
@@ -1313,7 +1425,8 @@ def _sample(x: float = 1.0, *, flaw: str = "none"):
     return x
 
 
-for _flaw in ("named", "unnamed", "unreadable", "exception", "nan", "memory", "hang"):
+for _flaw in ("named", "unnamed", "unreadable", "exception", "nan", "memory", "hang", "inf", "accepts",
+              "draws_nan"):
     GOOD[f"{__name__}:_sample_{_flaw}"] = {"x": "1.0"}
     globals()[f"_sample_{_flaw}"] = (lambda flaw: lambda x=1.0: _sample(x, flaw=flaw))(_flaw)
 
@@ -1329,6 +1442,10 @@ def test_the_harness_tells_each_kind_of_failure_apart(pool):
         outcomes = pool.run_many([(f"{__name__}:_sample_{flaw}", "x", "negative_float", -1.0) for flaw in expected])
     finally:
         pool.timeout = previous
+    more = {"inf": ("huge_1e308", 1e308, "silent-inf"), "accepts": ("flag_text", "False", "accepted"),
+            "draws_nan": ("negative_float", -1.0, "drew-nan")}
+    outcomes += pool.run_many([(f"{__name__}:_sample_{flaw}", "x", kind, arg) for flaw, (kind, arg, _) in more.items()])
+    expected.update({flaw: status for flaw, (_, _, status) in more.items()})
     assert {flaw: o["status"] for flaw, o in zip(expected, outcomes)} == expected
     details = {flaw: o["detail"] for flaw, o in zip(expected, outcomes)}
     assert "KeyError" in details["exception"] and "bad value" in details["unnamed"]

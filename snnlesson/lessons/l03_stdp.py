@@ -28,7 +28,7 @@ from matplotlib.ticker import FuncFormatter
 
 from snnlesson import stdp_competition as comp
 from snnlesson import stdp_pattern as pat
-from snnlesson._validate import check_array, check_int, check_real, check_size, check_spike_times
+from snnlesson._validate import check_array, check_int, check_real, check_record, check_size, check_spike_times
 from snnlesson.checks import (CheckResult, _answer_array, _answer_number, _apart, _close, call_answer, diagnose,
                              failed, is_stub, not_attempted, passed)
 from snnlesson.explorer import Explorer, dropdown, register_explorer, slider
@@ -176,6 +176,8 @@ def competition_figure(additive: comp.CompetitionResult, multiplicative: comp.Co
     for name, run in (("additive", additive), ("multiplicative", multiplicative)):
         if not isinstance(run, comp.CompetitionResult) and not (name == "multiplicative" and run is None):
             raise TypeError(f"{name} must be a CompetitionResult (from simulate_competition), got {type(run).__name__}")
+        if run is not None:
+            check_record(name, run, allow_inf=True)
     g_max = check_real("g_max", g_max, low=0.0, low_open=True)
     fig, (ax_h, ax_r) = plt.subplots(1, 2, figsize=(10.5, 3.4))
     bins = np.linspace(0, 1, 21)
@@ -210,6 +212,8 @@ def correlation_figure(result: comp.CompetitionResult, num_correlated: int,
     for name, run in (("result", result), ("control", control)):
         if not isinstance(run, comp.CompetitionResult) and not (name == "control" and run is None):
             raise TypeError(f"{name} must be a CompetitionResult (from simulate_competition), got {type(run).__name__}")
+        if run is not None:
+            check_record(name, run, allow_inf=True)
     n = result.weights.size
     num_correlated = check_int("num_correlated", num_correlated, minimum=1, maximum=n - 1)
     g_max = check_real("g_max", g_max, low=0.0, low_open=True)
@@ -246,6 +250,7 @@ def input_raster_figure(inp: pat.PatternInput, t_start: float = 0.0, length: flo
     shaded; the hidden pattern is invisible to the eye."""
     if not isinstance(inp, pat.PatternInput):
         raise TypeError(f"inp must be a PatternInput (from pattern_input), got {type(inp).__name__}")
+    check_record("inp", inp, allow_inf=True)
     p = inp.params
     t_start = check_real("t_start", t_start, low=0.0, high=inp.t_stop, high_open=True)
     length = check_real("length", length, low=0.0, low_open=True, high=inp.t_stop - t_start)
@@ -289,6 +294,8 @@ def pattern_figure(inp: pat.PatternInput, result: pat.PatternResult, windows=((0
         raise TypeError(f"inp must be a PatternInput (from pattern_input), got {type(inp).__name__}")
     if not isinstance(result, pat.PatternResult):
         raise TypeError(f"result must be a PatternResult (from simulate_pattern), got {type(result).__name__}")
+    check_record("inp", inp, allow_inf=True)
+    check_record("result", result, allow_inf=True)
     if isinstance(windows, (str, bytes)) or not isinstance(windows, (list, tuple)) or len(windows) < 2 \
             or not all(isinstance(w, (list, tuple)) and len(w) == 2 for w in windows):
         raise TypeError(f"windows must be two (start, length) pairs in seconds (start None: the end), got {windows!r}")
@@ -439,6 +446,8 @@ def competition_explorer(runs: dict, time: float | None = None) -> Explorer:
         raise TypeError("runs must be a non-empty dict {(rate, ratio): CompetitionResult} from competition_grid")
     if not all(isinstance(k, tuple) and len(k) == 2 and isinstance(r, comp.CompetitionResult) for k, r in runs.items()):
         raise TypeError("runs must map (rate, ratio) pairs to CompetitionResults, as competition_grid returns")
+    for r in runs.values():
+        check_record("runs", r, allow_inf=True)
     rates = sorted({k[0] for k in runs})
     ratios = sorted({k[1] for k in runs})
     first = next(iter(runs.values()))

@@ -29,7 +29,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from snnlesson import spikeprop as sp
-from snnlesson._validate import check_int, check_real, check_seed, check_size
+from snnlesson._validate import check_int, check_real, check_record, check_seed, check_size
 from snnlesson import spikeprop_training as tr
 from snnlesson.checks import (CheckResult, _answer_array, _apart, _close, call_answer, diagnose, failed,
                              is_stub, not_attempted, passed)
@@ -197,6 +197,7 @@ def xor_training_figure(history: tr.History, network: int = 0):
     Right: the loss of every network (log scale), the stop criterion dotted."""
     if not isinstance(history, tr.History):
         raise TypeError(f"history must be the History returned by training.train_xor, got {type(history).__name__}")
+    check_record("history", history, allow_inf=True)
     network = check_int("network", network, minimum=0, maximum=len(history.epochs_to_converge) - 1)
     xor = xor_spike_times()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.3))

@@ -30,6 +30,7 @@ import torch
 from matplotlib.ticker import MaxNLocator
 
 from snnlesson import _files, rsnn, threads
+from snnlesson._plotcheck import as_array
 from snnlesson._validate import check_bool, check_choice, check_int, check_real, check_seed, check_tensor
 from snnlesson.checks import (CheckResult, call_answer, compare_arrays, diagnose, failed, is_stub, not_attempted,
                               passed)
@@ -429,18 +430,20 @@ def _check_pair(before, after):
     return before, after
 
 
-def _weights(model: rsnn.SequenceModel) -> dict:
+def _weights(model: rsnn.SequenceModel, what: str = "model") -> dict:
     net = model.net
     named = {"fc1 (input → hidden)": net.fc1, "fc2 (hidden → output)": net.fc2}
     if hasattr(net.snn1, "recurrent"):
         named["V₁ (hidden → hidden)"] = net.snn1.recurrent
         named["V₂ (output → output)"] = net.snn2.recurrent
-    return {name: (layer.weight.detach().numpy(), layer.bias.detach().numpy()) for name, layer in named.items()}
+    # through the figures' shared check (snnlesson._plotcheck.as_array): NaN or inf weights are refused, not drawn
+    return {name: (as_array(f"{what} (weights {name})", layer.weight), as_array(f"{what} (biases {name})", layer.bias))
+            for name, layer in named.items()}
 
 
 def weight_heatmaps(before: rsnn.SequenceModel, after: rsnn.SequenceModel):
     """Heatmaps of every weight matrix before (top row) and after (bottom row) training."""
-    w0, w1 = map(_weights, _check_pair(before, after))
+    w0, w1 = map(_weights, _check_pair(before, after), ("before", "after"))
     # matplotlib's default 100 dpi and 10-point labels: readable on a slide (at 72 dpi they were ~7 px)
     fig, axes = plt.subplots(2, len(w0), figsize=(3.6 * len(w0), 6.6), squeeze=False, layout="constrained")
     for col, name in enumerate(w0):
@@ -462,7 +465,7 @@ def weight_heatmaps(before: rsnn.SequenceModel, after: rsnn.SequenceModel):
 
 def weight_histograms(before: rsnn.SequenceModel, after: rsnn.SequenceModel):
     """Histograms of the weights (top) and biases (bottom) of each layer, before and after training."""
-    w0, w1 = map(_weights, _check_pair(before, after))
+    w0, w1 = map(_weights, _check_pair(before, after), ("before", "after"))
     fig, axes = plt.subplots(2, len(w0), figsize=(3.6 * len(w0), 6.0), squeeze=False)
     for col, name in enumerate(w0):
         for row, what in enumerate(("weights", "biases")):

@@ -211,6 +211,8 @@ def energy_figure(energies: dict):
 
 
 def _selection(description, options, value, name):
+    if isinstance(value, (bool, complex)) or not hasattr(value, "__float__"):  # 1+0j == 1.0 in Python
+        raise TypeError(f"{name} must be a real number, one of the grid's values {list(options)}, got {value!r:.60}")
     if value not in options:
         raise ValueError(f"{name} must be one of the grid's values {list(options)}, got {value!r}")
     return widgets.SelectionSlider(options=[(f"{v:g}", v) for v in options], value=value, description=description,
