@@ -208,6 +208,7 @@ def choose(max_threads: int | None = None, sample_s: float = 0.1) -> ThreadChoic
     sample_s : how long to measure the busy CPUs (rule 3), when no measurement is recent.
     """
     max_threads = _check_threads("max_threads", max_threads)
+    sample_s = check_real("sample_s", sample_s, low=0.0, low_open=True, high=10.0)
     value = os.environ.get(ENV_VAR, "").strip()
     if value:
         if not value.isdigit() or not 1 <= int(value) <= _MAX_THREADS:

@@ -484,9 +484,6 @@ NOT_FUZZED = {
 # Open findings, skipped in the default mode: {target: {parameter or "*": what fails}}.
 # Shrink this list as the owners fix their functions; report mode lists entries that now pass.
 KNOWN_FAILURES: dict[str, dict[str, str]] = {
-    # snnlesson.threads is new (the thread policy); its owner checks sample_s (a number of seconds)
-    "snnlesson.threads:busy_cpus": {"sample_s": "NaN/inf/huge/text/None/complex/meta reach time.sleep unchecked"},
-    "snnlesson.threads:choose": {"sample_s": "a complex number is accepted"},
 }
 
 
