@@ -93,7 +93,7 @@ def test_training_is_deterministic_for_a_seed(small_mnist):
     data = (train_data[0][:300], train_data[1][:300])
     losses = []
     for _ in range(2):
-        model = bptt.build_network("scratch", num_steps=4, seed=3)
+        model = bptt.build_network("scratch", num_steps=4, slope=bptt.LESSON_RECIPE.slope, seed=3)
         losses.append(bptt.train(model, data, recipe=bptt.LESSON_RECIPE, epochs=1, num_steps=4, batch_size=100,
                                  progress=False).batch_loss)
     assert losses[0] == losses[1]
@@ -121,7 +121,7 @@ def test_encode_input_rate_is_time_first_spikes():
 
 def test_max_seconds_stops_training_early(small_mnist):
     train_data, _ = small_mnist
-    model = bptt.build_network("scratch", num_steps=4, seed=0)
+    model = bptt.build_network("scratch", num_steps=4, slope=bptt.LESSON_RECIPE.slope, seed=0)
     history = bptt.train(model, train_data, recipe=bptt.LESSON_RECIPE, num_steps=4, epochs=3,
                          batch_size=50, progress=False, max_seconds=1e-6)
     assert len(history.batch_loss) == 1 and len(history.train_accuracy) == 1
@@ -201,12 +201,12 @@ def test_recipe_rejects_bad_arguments(kwargs, match):
 
 
 def test_train_and_forward_reject_bad_input():
-    model = bptt.build_network("scratch", num_steps=3, seed=0)
+    model = bptt.build_network("scratch", num_steps=3, slope=bptt.LESSON_RECIPE.slope, seed=0)
     images, labels = torch.rand(10, 1, 28, 28), torch.randint(0, 10, (10,))
     with pytest.raises(ValueError, match="unknown recipe field"):
         bptt.train(model, (images, labels), num_step=3)
     with pytest.raises(ValueError, match="disagree"):
-        bptt.train(model, (images, labels), progress=False)  # the lesson recipe has 10 steps
+        bptt.train(model, (images, labels), progress=False)  # the lesson recipe has 8 steps
     with pytest.raises(ValueError, match="epochs"):
         bptt.train(model, (images, labels), num_steps=3, epochs=0)
     bad = images.clone()
@@ -284,7 +284,9 @@ def test_bench_reports_the_required_fields(monkeypatch):
     assert result["dataset"] == "mnist-5k" and result["epochs"] == 1 and result["seeds"] == [0, 1]
     assert result["torch_threads"] == 1
     accuracies = [run["test_accuracy"] for run in result["runs"]]
-    assert [run["seed"] for run in result["runs"]] == [0, 1] and accuracies[0] != accuracies[1]
+    # the seeds train differently (on 1,000 test digits two seeds can tie on the test accuracy alone)
+    outcomes = [(run["test_accuracy"], run["train_accuracy_last_epoch"]) for run in result["runs"]]
+    assert [run["seed"] for run in result["runs"]] == [0, 1] and outcomes[0] != outcomes[1]
     assert all(0.6 < a <= 1.0 for a in accuracies)
     assert result["test_accuracy"]["mean"] == pytest.approx(sum(accuracies) / 2, abs=1e-4)
     assert all(math.isfinite(run["train_seconds"]) and run["cpu_seconds"] > 0 for run in result["runs"])

@@ -58,7 +58,7 @@ def test_layers_and_runs_on_the_inputs_device(device):
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("kind", ["scratch", "snntorch"])
 def test_bptt_networks_train_and_predict_on_the_chosen_device(device, kind):
-    model = bptt.build_network(kind, num_steps=3, num_hidden=20, seed=0)
+    model = bptt.build_network(kind, num_steps=3, num_hidden=20, slope=bptt.LESSON_RECIPE.slope, seed=0)
     images = torch.rand(16, 1, 28, 28, generator=torch.Generator().manual_seed(0))
     labels = torch.arange(16) % 10
     history = bptt.train(model, (images, labels), recipe=bptt.LESSON_RECIPE, num_steps=3, epochs=1,
@@ -92,5 +92,6 @@ def test_devices_that_do_not_exist_are_refused_clearly():
     with pytest.raises(TypeError, match="device"):
         check_device("device", True)
     with pytest.raises(ValueError, match="device"):
-        bptt.train(bptt.build_network(num_steps=2, num_hidden=4), (torch.rand(4, 784), torch.arange(4)),
+        bptt.train(bptt.build_network(num_steps=2, num_hidden=4, slope=bptt.LESSON_RECIPE.slope),
+                   (torch.rand(4, 784), torch.arange(4)),
                    num_steps=2, device="cuda:99", progress=False)

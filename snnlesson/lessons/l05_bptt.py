@@ -114,7 +114,8 @@ def surrogate_explorer(slope: float = 25.0, *, x_range: float = 1.0) -> Explorer
 def surrogate_comparison(slope: float = 25.0, alpha: float = 2.0, *, x_range: float = 1.0, ax=None):
     r"""The two surrogate derivatives of this lesson side by side, against ``x = U - U_thr``.
 
-    The fast sigmoid :math:`1/(1+k|x|)^2` (slope ``k``; this lesson's networks) and the arc
+    The fast sigmoid :math:`1/(1+k|x|)^2` (slope ``k``: snntorch's 25 in the article's networks, 5 in
+    the lesson's recipe, ``bptt.LESSON_RECIPE``) and the arc
     tangent :math:`\frac{\alpha}{2}/(1 + (\frac{\pi}{2}\alpha x)^2)` (``alpha``; snntorch's default,
     used by ``snn.Leaky`` when no ``spike_grad`` is given). Both are 1 at the threshold for ``alpha = 2``;
     the dotted lines mark where each falls to half its peak: ``(sqrt(2) - 1)/k`` and ``2/(pi alpha)``.
@@ -127,7 +128,7 @@ def surrogate_comparison(slope: float = 25.0, alpha: float = 2.0, *, x_range: fl
     x = torch.linspace(-x_range, x_range, 801, dtype=torch.float64)
     halves = {"fast": (np.sqrt(2) - 1) / slope, "atan": 2 / (np.pi * alpha)}
     for label, curve, half, color in (
-            (f"fast sigmoid 1/(1+k|x|)^2, k = {slope:g} (this lesson)", fast_sigmoid_derivative(x, slope),
+            (f"fast sigmoid 1/(1+k|x|)^2, k = {slope:g}", fast_sigmoid_derivative(x, slope),
              halves["fast"], "tab:orange"),
             (f"arc tangent, alpha = {alpha:g} (snntorch's default)", atan_derivative(x, alpha), halves["atan"],
              "tab:blue")):
