@@ -185,7 +185,9 @@ def _read(path: Path, limit: int) -> tuple[bytearray, tuple]:
     try:
         raw, st = _files.read_file("the cached MNIST file", path, limit=limit, what="an MNIST file")
     except _files.FileProblem as err:
-        raise _CorruptCacheError(str(err).replace("the cached MNIST file ", "", 1)) from None
+        # named as the other cache diagnostics name it: the path itself, unquoted
+        raise _CorruptCacheError(str(err).replace("the cached MNIST file ", "", 1)
+                                 .replace(repr(str(path)), str(path), 1)) from None
     return raw, (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
 
 
@@ -245,10 +247,12 @@ def _read_raw_split(folder: Path, prefix: str) -> tuple[torch.Tensor, torch.Tens
     """Images uint8 ``[N, 28, 28]`` and labels int64 ``[N]`` from ``folder``, verified as full MNIST."""
     count, images_md5, labels_md5 = MNIST_FILES[prefix]
     image_file, label_file = f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte"
-    # each file's size is known exactly: a larger one is refused before it is read
-    raw_images, images_id = _read(folder / image_file, 16 + count * DIGIT_SIZE * DIGIT_SIZE)
+    # no MNIST file is larger than the training images: a larger file is refused before it is read;
+    # one of a wrong size below that is read, and its header says what is wrong with it
+    largest = 16 + MNIST_FILES["train"][0] * DIGIT_SIZE * DIGIT_SIZE
+    raw_images, images_id = _read(folder / image_file, largest)
     images = _parse_idx(folder / image_file, raw_images, (None, DIGIT_SIZE, DIGIT_SIZE))
-    raw_labels, labels_id = _read(folder / label_file, 8 + count)
+    raw_labels, labels_id = _read(folder / label_file, largest)
     labels = _parse_idx(folder / label_file, raw_labels, (None,))
     _check_split(folder, images, labels, count, image_file, label_file)
     _check_md5(folder / image_file, raw_images, images_id, images_md5)

@@ -550,6 +550,7 @@ class Task:
 
         num_samples = self._check_num_samples(num_samples)
         seed = check_int("seed", seed, minimum=0, maximum=2 ** 63 - 1 - num_samples)
+        train = check_bool("train", train)
         if dataset is None:
             dataset = data.mnist(train=train, verbose=False)
         pooled, labels = [], []

@@ -238,7 +238,6 @@ def choose(max_threads: int | None = None, sample_s: float = 0.1) -> ThreadChoic
     return ThreadChoice(free, f"{cpus} CPUs available, {busy:.1f} of {cores} busy with other work")
 
 
-@contextlib.contextmanager
 def policy(threads: int | None = None, *, max_threads: int | None = None):
     """Run the block with the policy's thread count, then restore torch's setting; yields the :class:`ThreadChoice`.
 
@@ -249,7 +248,12 @@ def policy(threads: int | None = None, *, max_threads: int | None = None):
     ...     torch.get_num_threads() == choice.threads
     True
     """
-    threads = _check_threads("threads", threads)
+    # checked now, when called, not when the block is entered
+    return _policy(_check_threads("threads", threads), _check_threads("max_threads", max_threads))
+
+
+@contextlib.contextmanager
+def _policy(threads: int | None, max_threads: int | None):
     choice = ThreadChoice(threads, "given") if threads is not None else choose(max_threads)
     previous = torch.get_num_threads()
     torch.set_num_threads(choice.threads)

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 import torch
 
-from snnlesson import data
+from snnlesson import _files, data
 
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -230,35 +230,34 @@ def test_well_formed_files_of_the_wrong_size_or_content_are_not_mnist(tmp_path, 
 
 
 def test_a_file_that_cannot_be_read_falls_back_the_same_way(tmp_path, monkeypatch, capsys):
-    # Simulated, because the tests may run as root, whom file permissions do not stop.
+    # Simulated, because the tests may run as root, whom file permissions do not stop. Every file
+    # the package reads is opened by snnlesson._files with os.open (never a FIFO or device).
     raw = write_split(tmp_path, "t10k", *digits(6), monkeypatch)
-    real_open = open
+    real_open = os.open
 
     def denied(path, *args, **kwargs):
         if Path(path) == raw / "t10k-labels-idx1-ubyte":
             raise PermissionError(13, "Permission denied", str(path))
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(data, "open", denied, raising=False)
+    monkeypatch.setattr(_files.os, "open", denied)
     ds, line = load_test_split(tmp_path, capsys)
     assert ds.source == "mnist-5k"
-    assert f"{raw / 't10k-labels-idx1-ubyte'} cannot be read (PermissionError: Permission denied)" in line
+    assert f"{raw / 't10k-labels-idx1-ubyte'} cannot be opened (PermissionError: Permission denied)" in line
 
 
 def test_a_folder_that_cannot_be_searched_falls_back_the_same_way(tmp_path, monkeypatch, capsys):
     raw = write_split(tmp_path, "t10k", *digits(6), monkeypatch)
-    real_stat, real_open = os.stat, open
+    real_stat = os.stat
 
     def no_search(path, *args, **kwargs):
         if Path(path).parent == raw:
             raise PermissionError(13, "Permission denied", str(path))
         return real_stat(path, *args, **kwargs)
 
-    monkeypatch.setattr(data.os, "stat", no_search)
-    monkeypatch.setattr(data, "open", lambda path, *a, **k: no_search(path) and real_open(path, *a, **k),
-                        raising=False)
+    monkeypatch.setattr(data.os, "stat", no_search)   # the same module as _files.os: both look through it
     ds, line = load_test_split(tmp_path, capsys)
-    assert ds.source == "mnist-5k" and "cannot be read (PermissionError" in line
+    assert ds.source == "mnist-5k" and f"{raw / 't10k-images-idx3-ubyte'} cannot be looked at (PermissionError" in line
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads files whatever their mode")

@@ -1,8 +1,8 @@
 """Every model's step runs on the device of its inputs, and its state is created there.
 
-CPU always; CUDA where available (skipped otherwise). The pure step functions also run
-on PyTorch's ``meta`` device (tensors without data), which catches a state created on
-the CPU for inputs that live elsewhere even on a machine without a GPU.
+CPU always; CUDA where available (skipped otherwise). PyTorch's ``meta`` device (tensors
+without data) is refused with a clear error: the steps check their inputs and states for NaN,
+which needs data (issue 21), so a state created on the wrong device is caught on CUDA only.
 """
 
 import pytest
@@ -13,7 +13,7 @@ from snnlesson import bptt, hebbian, lif_discrete, surrogate, training
 from snnlesson._validate import check_device
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-PURE_DEVICES = DEVICES + ["meta"]
+PURE_DEVICES = DEVICES
 
 
 def same_device(tensor, device):
@@ -30,6 +30,15 @@ def test_lif_step_and_unroll_stay_on_the_inputs_device(device, spike_fn):
     spk, states = lif_discrete.unroll(lambda i, s: lif_discrete.step(i, s, params, spike_fn), x,
                                       record_states=True)
     assert spk.shape == (5, 3, 4) and same_device(spk, device) and same_device(states.mem, device)
+
+
+def test_the_pure_steps_refuse_the_meta_device_by_name():
+    params = lif_discrete.LIFDiscreteParams(beta=0.9, reset="zero")
+    with pytest.raises(ValueError, match="x is on the 'meta' device"):
+        lif_discrete.step(torch.ones(3, 4, device="meta"), None, params)
+    with pytest.raises(ValueError, match="weights is on the 'meta' device"):
+        hebbian.hebbian_layer_step(torch.ones(2, 6), None, torch.full((6, 3), 0.2, device="meta"),
+                                   hebbian.HebbianParams())
 
 
 @pytest.mark.parametrize("device", PURE_DEVICES)

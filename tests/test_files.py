@@ -290,7 +290,8 @@ def test_save_refuses_non_regular_destinations_and_missing_folders(tmp_path, fif
         with pytest.raises(ValueError, match=r"path .* is a FIFO \(named pipe\): a checkpoint can only replace"):
             training.save_checkpoint(tiny(), fifo)
     with pytest.raises(ValueError, match="path .* is a character device"):
-        bptt.save_checkpoint(bptt.build_network("scratch", num_hidden=4, num_steps=2), device)
+        net = bptt.build_network("scratch", num_hidden=4, num_steps=2)   # lesson 05's networks save the same way
+        training.save_checkpoint(net, device, config=net.config())
     with pytest.raises(ValueError, match="the folder .*no-such-folder' does not exist"):
         training.save_checkpoint(tiny(), tmp_path / "no-such-folder" / "x.pt")
     assert fifo.is_fifo() and device.is_symlink() and leftovers(tmp_path) == []
@@ -300,8 +301,6 @@ def test_load_refuses_non_regular_files_promptly(tmp_path, fifo, device):
     with unblocked(fifo):
         with pytest.raises(training.CheckpointError, match="is a FIFO"):
             training.load_checkpoint(fifo, build)
-        with pytest.raises(training.CheckpointError, match="is a FIFO"):
-            bptt.load_checkpoint(fifo)
     with pytest.raises(training.CheckpointError, match="is a directory"):
         training.load_checkpoint(tmp_path, build)
     with pytest.raises(training.CheckpointError, match="is a character device"):

@@ -445,6 +445,10 @@ GOOD = {
     "snnlesson.lessons.l04_spikeprop:convergence_study": {"starts": "{'a': (0.0, 0.1)}",
                                                           "runs": "{'online': ('online', {})}",
                                                           "epochs": "2", "n_networks": "2"},
+    # not fuzzed (it rewrites a shipped file), but its path is checked before any training (path section)
+    "snnlesson.lessons.l04_spikeprop:write_convergence": {"starts": "{'a': (0.0, 0.1)}",
+                                                          "runs": "{'online': ('online', {})}",
+                                                          "epochs": "2", "n_networks": "2"},
     "snnlesson.lessons.l04_spikeprop:iris_output_figure": {"result": "iris_result()"},
     "snnlesson.lessons.l04_spikeprop:timing_histogram": {"result": "timing_result()"},
     "snnlesson.lessons.l04_spikeprop:xor_snapshots": {"epochs": "2"},

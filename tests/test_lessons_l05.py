@@ -315,7 +315,9 @@ def test_load_results_refuses_a_foreign_file(tmp_path):
     path.write_text('{"runs": {}}')
     with pytest.raises(ValueError, match="not a lesson-05 record"):
         l05_bptt.load_results(path)
-    with pytest.raises(ValueError, match="not a file"):
+    with pytest.raises(ValueError, match="missing.json' does not exist"):
         l05_bptt.load_results(tmp_path / "missing.json")
+    with pytest.raises(ValueError, match="is a directory, not a regular file"):
+        l05_bptt.load_results(tmp_path)
     with pytest.raises(TypeError, match="path"):
         l05_bptt.load_results(3)

@@ -28,8 +28,9 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+from snnlesson import _files
 from snnlesson import spikeprop as sp
-from snnlesson._validate import check_int, check_real, check_record, check_seed, check_size
+from snnlesson._validate import check_bool, check_int, check_real, check_record, check_seed, check_size
 from snnlesson import spikeprop_training as tr
 from snnlesson.checks import (CheckResult, _answer_array, _apart, _close, call_answer, diagnose, failed,
                              is_stub, not_attempted, passed)
@@ -241,7 +242,13 @@ def _convergence_settings(starts, runs, epochs, n_networks) -> dict:
     return json.loads(json.dumps(settings))
 
 
+#: The saved study is a few kB of JSON: a file far larger is not one.
+CONVERGENCE_MAX_BYTES = 1024 ** 2
+
+
 def _convergence_path(path=None) -> Path:
+    if path is not None and (isinstance(path, bool) or not isinstance(path, (str, Path))):
+        raise TypeError(f"path must be a file name (str or pathlib.Path) or None, got {path!r}")
     return Path(path) if path is not None else Path(str(resources.files("snnlesson") / "_data" / CONVERGENCE_NAME))
 
 
@@ -259,10 +266,10 @@ def convergence_study(starts: dict, runs: dict, *, epochs: int = 300, n_networks
     instead of training again (about 15 s of CPU); other settings, or ``saved=False``, train now.
     """
     settings = _convergence_settings(starts, runs, epochs, n_networks)
-    if saved:
+    if check_bool("saved", saved):
         path = _convergence_path()
         if path.is_file():
-            stored = json.loads(path.read_text(encoding="utf-8"))
+            stored = json.loads(_files.read_text("path", path, limit=CONVERGENCE_MAX_BYTES, what="the saved study"))
             if stored["settings"] == settings:
                 return {title: {name: np.asarray(e, dtype=int) for name, e in panel.items()}
                         for title, panel in stored["epochs_to_converge"].items()}
@@ -279,10 +286,11 @@ def write_convergence(starts: dict, runs: dict, *, epochs: int = 300, n_networks
     rewritten by ``python -m snnlesson.lessons.l04_spikeprop --convergence`` with the lesson's settings.
     """
     settings = _convergence_settings(starts, runs, epochs, n_networks)
+    path = _files.check_destination("path", _convergence_path(path), what="the convergence study")  # before training
     panels = convergence_study(starts, runs, epochs=epochs, n_networks=n_networks, saved=False)
     record = {"settings": settings, "epochs_to_converge": {
         title: {name: [int(x) for x in e] for name, e in panel.items()} for title, panel in panels.items()}}
-    _convergence_path(path).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    _files.write_text_atomic("path", path, json.dumps(record, indent=1) + "\n", what="the convergence study")
     return panels
 
 

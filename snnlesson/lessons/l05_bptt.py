@@ -44,7 +44,7 @@ from torch import nn
 
 from snnlesson.checks import (CheckResult, _answer_array, _apart, _stub_function, call_answer, compare_arrays,
                               failed, is_stub, not_attempted, passed)
-from snnlesson import bptt, threads
+from snnlesson import _files, bptt, threads
 from snnlesson._validate import check_choice, check_int, check_real
 from snnlesson.explorer import Explorer, int_slider, log_slider, register_explorer, slider
 from snnlesson._plotcheck import as_array, get_axes, get_axes_row
@@ -486,6 +486,10 @@ SAVED_RUNS = {
 }
 
 
+#: The saved runs are about 50 kB of JSON: a file far larger is not theirs.
+RESULTS_MAX_BYTES = 4 * 1024 ** 2
+
+
 def _results_path(path=None) -> Path:
     if path is None:
         return Path(str(resources.files("snnlesson") / "_data" / RESULTS_NAME))
@@ -517,6 +521,7 @@ def write_results(path=None) -> dict:
 
     from snnlesson.data import mnist
 
+    path = _files.check_destination("path", _results_path(path), what="lesson 05's saved runs")  # before training
     train_set, test_set = mnist(train=True, source="offline", verbose=False), mnist(train=False, source="offline",
                                                                                       verbose=False)
     train_data, test_data = bptt.mnist_tensors(train_set), bptt.mnist_tensors(test_set)
@@ -546,7 +551,7 @@ def write_results(path=None) -> dict:
             run["hidden_spikes_per_digit"] = round(float(hidden.sum()) / len(images), 1)
             run["first_digit_hidden_spikes"] = ["".join(str(int(v)) for v in row) for row in hidden[:, 0].tolist()]
         record["runs"][name] = run
-    _results_path(path).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    _files.write_text_atomic("path", path, json.dumps(record, indent=1) + "\n", what="lesson 05's saved runs")
     return record
 
 
@@ -557,10 +562,12 @@ def load_results(path=None) -> dict:
     comes back as a float tensor ``[num_steps, hidden]`` of 0s and 1s.
     """
     path = _results_path(path)
-    if not path.is_file():
-        raise ValueError(f"path {str(path)!r} is not a file: no saved results of lesson 05 there")
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
+        text = _files.read_text("path", path, limit=RESULTS_MAX_BYTES, what="lesson 05's saved runs")
+    except _files.FileProblem as err:
+        raise ValueError(f"{err}: no saved results of lesson 05 there") from None
+    try:
+        record = json.loads(text)
         runs = record["runs"]
         for name in SAVED_RUNS:
             run = runs[name]
