@@ -1514,6 +1514,7 @@ def _path_worker(conn, tmpdir: str) -> None:  # pragma: no cover (runs in the wo
     torch.set_num_threads(1)
     os.chdir(tmpdir)
     namespace = _namespace(tmpdir)
+    conn.send("ready")  # the imports are done: from here on every call has the same time limit
     while True:
         message = conn.recv()
         if message is None:
@@ -1542,7 +1543,7 @@ def _path_worker(conn, tmpdir: str) -> None:  # pragma: no cover (runs in the wo
 def run_path_cases(cases: list[tuple], folder: str, timeout: float) -> list[dict]:
     """Run ``(target id, parameter, path)`` calls one by one in a spawned worker with a time limit each."""
     context = multiprocessing.get_context("spawn")
-    results, worker, first = [], None, True
+    results, worker = [], None
     try:
         for case in cases:
             if worker is None:
@@ -1550,12 +1551,13 @@ def run_path_cases(cases: list[tuple], folder: str, timeout: float) -> list[dict
                 worker = (context.Process(target=_path_worker, args=(child, folder), daemon=True), parent)
                 worker[0].start()
                 child.close()
-                first = True
+                # the imports may take long on a busy machine; a call's time limit starts after them
+                if not (parent.poll(120) and parent.recv() == "ready"):
+                    raise RuntimeError("the path worker did not start within 120 s")
             worker[1].send(case)
-            if worker[1].poll(timeout + (90 if first else 0)):  # the first call waits for the imports
+            if worker[1].poll(timeout):
                 try:
                     results.append(worker[1].recv())
-                    first = False
                     continue
                 except EOFError:
                     results.append({"outcome": "crash", "detail": f"the worker died ({worker[0].exitcode})"})
