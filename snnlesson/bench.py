@@ -365,7 +365,7 @@ def _notebook_paths(names) -> list[Path]:
     return paths
 
 
-def bench_lessons(notebooks=None, copies: int | None = None, cell_timeout: float = 600.0) -> dict:
+def bench_lessons(notebooks=None, copies: int | None = None, cell_timeout: float = 600.0, busy=None) -> dict:
     """Each lesson run top to bottom in a fresh kernel: wall time, CPU time and peak memory of the kernel.
 
     ``notebooks``: lesson numbers (``"04"``), notebook stems or paths; default the environment
@@ -373,6 +373,10 @@ def bench_lessons(notebooks=None, copies: int | None = None, cell_timeout: float
     ``copies``: how many kernels run the same lesson at once (a class on one server); default
     ``SNNLESSON_BENCH_COPIES``, else 1. With more than one copy, each lesson's copies start together
     and every kernel's numbers are reported; lessons still run one after another.
+    ``busy``: run each lesson beside one busy process per available CPU (a pure-Python spin loop,
+    as in :func:`bench_contention`), a machine shared with other work; default
+    ``SNNLESSON_BENCH_BUSY=1``, else False. The spinners start before the kernel and are killed
+    when the lesson ends.
 
     The kernel's CPU time (user + system, all its threads) and peak resident memory (``VmHWM``)
     are read from ``/proc`` just before it shuts down; they depend little on other work on the
@@ -388,14 +392,22 @@ def bench_lessons(notebooks=None, copies: int | None = None, cell_timeout: float
         copies = int(os.environ.get("SNNLESSON_BENCH_COPIES", "1"))
     if isinstance(copies, bool) or not isinstance(copies, int) or copies < 1:
         raise ValueError(f"copies must be an integer >= 1, got {copies!r}")
+    from snnlesson import threads
+    from snnlesson._validate import check_bool
+
+    if busy is None:
+        busy = os.environ.get("SNNLESSON_BENCH_BUSY", "0").strip() not in ("", "0")
+    busy = check_bool("busy", busy)
+    spinners = threads.available_cpus() if busy else 0
     lessons = {}
     for path in _notebook_paths(notebooks):
-        load_before = [round(x, 2) for x in os.getloadavg()]
-        if copies == 1:
-            runs = [_measure_notebook(str(path), cell_timeout)]
-        else:
-            with ProcessPoolExecutor(max_workers=copies) as pool:
-                runs = list(pool.map(_measure_notebook, [str(path)] * copies, [cell_timeout] * copies))
+        with _busy_processes(spinners):
+            load_before = [round(x, 2) for x in os.getloadavg()]
+            if copies == 1:
+                runs = [_measure_notebook(str(path), cell_timeout)]
+            else:
+                with ProcessPoolExecutor(max_workers=copies) as pool:
+                    runs = list(pool.map(_measure_notebook, [str(path)] * copies, [cell_timeout] * copies))
         entry = {"load_average_before": load_before, "load_average_after": [round(x, 2) for x in os.getloadavg()]}
         if copies == 1:
             entry.update(runs[0])
@@ -405,7 +417,7 @@ def bench_lessons(notebooks=None, copies: int | None = None, cell_timeout: float
                 values = [r[key] for r in runs if r[key] is not None]
                 entry[f"max_{key}"] = max(values) if values else None
         lessons[path.stem] = entry
-    return {"lessons": lessons, "copies": copies, "cpus": os.cpu_count(),
+    return {"lessons": lessons, "copies": copies, "cpus": os.cpu_count(), "busy_processes": spinners,
             "kernel_threads_env": {k: os.environ[k] for k in ("OMP_NUM_THREADS", "SNNLESSON_THREADS") if k in os.environ}}
 
 

@@ -61,3 +61,26 @@ def test_lessons_benchmark_names_a_missing_notebook():
         bench.bench_lessons(notebooks=["99"])
     with pytest.raises(ValueError, match="copies"):
         bench.bench_lessons(notebooks=["00"], copies=0)
+
+
+def test_lessons_benchmark_busy_runs_beside_one_spinner_per_cpu_and_stops_them(tmp_path):
+    """``busy=True``: while the lesson runs, one pure-Python spinner per available CPU is alive (the
+    kernel sees them in the process table), and none is left once the benchmark returns."""
+    import subprocess
+    import sys
+
+    from snnlesson import threads
+
+    path = tmp_path / "tiny.ipynb"
+    spin_mark = "for _ in range(100_000): pass"
+    count = (f"import subprocess\n"
+             f"ps = subprocess.run(['ps', '-eo', 'args'], capture_output=True, text=True).stdout\n"
+             f"assert sum({spin_mark!r} in line for line in ps.splitlines()) >= {threads.available_cpus()}")
+    _tiny_notebook(path, [count])
+    report = bench.bench_lessons(notebooks=[str(path)], busy=True)
+    assert report["busy_processes"] == threads.available_cpus()
+    assert report["lessons"]["tiny"]["unexpected_errors"] == 0
+    left = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert not any(spin_mark in line and sys.executable in line for line in left.splitlines())
+    with pytest.raises(TypeError, match="busy"):
+        bench.bench_lessons(notebooks=[str(path)], busy="yes")
