@@ -112,3 +112,33 @@ def pytest_xdist_make_scheduler(config, log):
             super()._assign_work_unit(node)
 
     return LessonScheduling(config, log)
+
+
+# ------------------------------------------------------------------ measuring the units (for COST_S)
+#
+# SNNLESSON_UNIT_TIMES=path writes each unit's seconds (setup, call and teardown of its tests, summed)
+# to ``path`` as JSON, longest first, with the load average at the end of the run:
+#
+#     SNNLESSON_UNIT_TIMES=units.json python3 course.py test
+#
+# Under pytest-xdist the main process sums the reports of every test process.
+
+_UNIT_SECONDS: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    if os.environ.get("SNNLESSON_UNIT_TIMES"):
+        unit = unit_of(report.nodeid)
+        _UNIT_SECONDS[unit] = _UNIT_SECONDS.get(unit, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session):
+    path = os.environ.get("SNNLESSON_UNIT_TIMES")
+    if not path or os.environ.get("PYTEST_XDIST_WORKER"):   # written once, by the main process
+        return
+    import json
+
+    units = dict(sorted(((unit, round(s, 1)) for unit, s in _UNIT_SECONDS.items()), key=lambda u: -u[1]))
+    Path(path).write_text(json.dumps({"load_average": [round(x, 2) for x in os.getloadavg()],
+                                      "processes": getattr(session.config.option, "numprocesses", None) or 1,
+                                      "seconds": units}, indent=1) + "\n")
