@@ -51,18 +51,25 @@ if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
 # (the lesson) makes a unit of its own; tests of one file with the same id share a unit.
 SPLIT_BY = {"tests/test_student_grade.py", "tests/test_browser.py"}
 
-# unit -> rough seconds it takes on an idle 2-core machine, for the order only (units not listed count
-# as 0 and start last): each lesson's run top to bottom (issue 22: 00 15 s, 01 17, 02 20, 03 28, 04 40,
-# 05 52, 06 37; 07 about 20), the same again for its student edition (lessons 00 and 01 are also graded
-# twice more), JupyterLab and Chromium about 10 s more per lesson, the fuzz test's 150 s time budget,
-# the explorer tests about 30 s (lesson 05's network explorer).
-_LESSON_S = {"00_start_here": 15, "01_lif_neuron": 17, "02_encoding": 20, "03_stdp": 28, "04_spikeprop": 40,
-             "05_bptt_mnist": 52, "06_rsnn_moving_digits": 37, "07_cost_and_hardware": 20}
+# unit -> rough seconds it takes in `python3 course.py test` on an idle 2-core machine, for the order only:
+# the longest units start first, the units not listed (a few seconds each at most) last, in file order.
+# From the durations of 2026-12-07 (the whole suite with --durations on an idle machine, and per unit with
+# SNNLESSON_UNIT_TIMES, below, on a busy one, scaled down); measure again that way when a lesson's cost
+# changes much.
+_PER_LESSON = {  # lesson -> seconds of (its nbval run, its student edition run and grading, its browser test)
+    "00_start_here": (5, 10, 18), "01_lif_neuron": (11, 41, 28), "02_encoding": (10, 9, 30),
+    "03_stdp": (18, 17, 34), "04_spikeprop": (15, 12, 28), "05_bptt_mnist": (32, 26, 50),
+    "06_rsnn_moving_digits": (28, 32, 41), "07_cost_and_hardware": (6, 5, 21),
+}
 COST_S: dict[str, float] = {
-    "tests/test_fuzz.py": 150.0, "tests/test_explorer.py": 30.0,
-    **{f"notebooks/{name}.ipynb": s for name, s in _LESSON_S.items()},
-    **{f"tests/test_student_grade.py:{name}": s * (3 if name[:2] in ("00", "01") else 1) for name, s in _LESSON_S.items()},
-    **{f"tests/test_browser.py:{name}.ipynb": s + 10 for name, s in _LESSON_S.items()},
+    "tests/test_fuzz.py": 90.0, "tests/test_explorer.py": 45.0, "tests/test_lessons_l06.py": 22.0,
+    "tests/test_rsnn.py": 13.0, "tests/test_student_grade.py": 12.0, "tests/test_precomputed.py": 11.0,
+    "tests/test_slides.py": 8.0, "tests/test_stdp.py": 7.0, "tests/test_lif.py": 7.0, "tests/test_lessons_l05.py": 6.0,
+    "tests/test_spikeprop.py": 4.0, "tests/test_lessons_l04.py": 4.0, "tests/test_wheel.py": 4.0,
+    "tests/test_bptt.py": 3.0,
+    **{f"notebooks/{name}.ipynb": s for name, (s, _, _) in _PER_LESSON.items()},
+    **{f"tests/test_student_grade.py:{name}": s for name, (_, s, _) in _PER_LESSON.items()},
+    **{f"tests/test_browser.py:{name}.ipynb": s for name, (_, _, s) in _PER_LESSON.items()},
 }
 
 
@@ -112,3 +119,33 @@ def pytest_xdist_make_scheduler(config, log):
             super()._assign_work_unit(node)
 
     return LessonScheduling(config, log)
+
+
+# ------------------------------------------------------------------ measuring the units (for COST_S)
+#
+# SNNLESSON_UNIT_TIMES=path writes each unit's seconds (setup, call and teardown of its tests, summed)
+# to ``path`` as JSON, longest first, with the load average at the end of the run:
+#
+#     SNNLESSON_UNIT_TIMES=units.json python3 course.py test
+#
+# Under pytest-xdist the main process sums the reports of every test process.
+
+_UNIT_SECONDS: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    if os.environ.get("SNNLESSON_UNIT_TIMES"):
+        unit = unit_of(report.nodeid)
+        _UNIT_SECONDS[unit] = _UNIT_SECONDS.get(unit, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session):
+    path = os.environ.get("SNNLESSON_UNIT_TIMES")
+    if not path or os.environ.get("PYTEST_XDIST_WORKER"):   # written once, by the main process
+        return
+    import json
+
+    units = dict(sorted(((unit, round(s, 1)) for unit, s in _UNIT_SECONDS.items()), key=lambda u: -u[1]))
+    Path(path).write_text(json.dumps({"load_average": [round(x, 2) for x in os.getloadavg()],
+                                      "processes": getattr(session.config.option, "numprocesses", None) or 1,
+                                      "seconds": units}, indent=1) + "\n")

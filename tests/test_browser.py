@@ -7,6 +7,11 @@ with the keyboard redraws the figure, and that the exercise solutions open
 collapsed. Needs Debian's Chromium (/usr/bin/chromium)
 and the `playwright` package; skipped where either is missing (CI installs both).
 
+One JupyterLab server serves the lessons of a test process (it takes seconds to start and to
+stop): each lesson opens in a JupyterLab workspace of its own, so no tab of an earlier lesson is
+restored, and its kernel is shut down at the end of its test, so that kernels (about 1 GB each)
+do not pile up and the CPU time measured below is this lesson's kernel's alone.
+
 It also measures a slider move as a student feels it: from the key press on the
 first explorer's slider (the key event's time stamp in the page) to the new
 picture decoded and handed to the next frame, over ``TIMED_MOVES`` moves, with
@@ -28,6 +33,7 @@ import statistics
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -46,8 +52,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def lab_url(tmp_path_factory):
+@pytest.fixture(scope="session")
+def lab_server(tmp_path_factory):
+    """One JupyterLab server per test process, shared by the lessons (each in a workspace of its own)."""
     # Serve a copy of the notebooks, so that JupyterLab's autosave and
     # checkpoints never touch the saved lessons.
     served = tmp_path_factory.mktemp("served")
@@ -63,7 +70,8 @@ def lab_url(tmp_path_factory):
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
          f"--ServerApp.token={token}", "--allow-root", f"--ServerApp.root_dir={served}",
-         f"--LabApp.user_settings_dir={settings}", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+         f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={tmp_path_factory.mktemp('workspaces')}",
+         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
         cwd=served, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -77,8 +85,56 @@ def lab_url(tmp_path_factory):
             pytest.fail("JupyterLab did not start within 180 s")
         yield url, token, server.pid
     finally:
+        for thread in _SHUTTING_DOWN:
+            thread.join(timeout=60)
         server.terminate()
         server.wait(timeout=30)
+
+
+def _api(url: str, token: str, path: str, method: str = "GET"):
+    """A call to the Jupyter server's REST API; its JSON answer (None when empty)."""
+    request = urllib.request.Request(f"{url}{path}?token={token}", method=method)
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        body = answer.read()
+    return json.loads(body) if body.strip() else None
+
+
+def _kernel_processes(server_pid: int) -> list:
+    import psutil  # ipykernel depends on it
+
+    return psutil.Process(server_pid).children(recursive=True)
+
+
+def _shut_down_kernels(url: str, token: str, server_pid: int, timeout_s: float = 60.0) -> None:
+    """Shut down every session and kernel of the server and wait until their processes have exited:
+    an idle kernel holds about 1 GB, and a live one would count in the next lesson's kernel CPU."""
+    for session in _api(url, token, "/api/sessions"):
+        _api(url, token, f"/api/sessions/{session['id']}", "DELETE")
+    for kernel in _api(url, token, "/api/kernels"):   # a kernel without a session, if any
+        _api(url, token, f"/api/kernels/{kernel['id']}", "DELETE")
+    deadline = time.monotonic() + timeout_s
+    while (left := _kernel_processes(server_pid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not left, f"processes of the Jupyter server still running after its kernels were shut down: {left}"
+
+
+_SHUTTING_DOWN: list[threading.Thread] = []   # kernels being shut down after a test, in the background
+
+
+@pytest.fixture
+def lab_url(lab_server):
+    """The session's JupyterLab server, with no kernel running; the kernels a test starts are shut
+    down at its end (in the background: a kernel takes a second or two to exit, and the test process
+    goes on with its next test meanwhile; the next lesson starts once it has exited)."""
+    url, token, server_pid = lab_server
+    while _SHUTTING_DOWN:
+        _SHUTTING_DOWN.pop().join(timeout=120)
+    _shut_down_kernels(url, token, server_pid)   # what is left, if anything: then wait for the processes
+    assert _api(url, token, "/api/kernels") == []
+    yield lab_server
+    thread = threading.Thread(target=_shut_down_kernels, args=(url, token, server_pid), daemon=True)
+    thread.start()
+    _SHUTTING_DOWN.append(thread)
 
 
 def _run_all_cells(page, attempts: int = 3) -> None:
@@ -221,9 +277,13 @@ def test_lesson_runs_in_jupyterlab_and_its_first_slider_redraws(lab_url, tmp_pat
             "--disable-background-networking", "--disable-component-update", "--disable-sync"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.add_init_script(_PROBE)
-        shots = Path(os.environ.get("SNNLESSON_SCREENSHOTS", tmp_path))
+        # screenshots before and after the slider moves where asked for (SNNLESSON_SCREENSHOTS=folder);
+        # one of a failure always (in the test's temporary folder unless asked for elsewhere)
+        wanted = os.environ.get("SNNLESSON_SCREENSHOTS")
+        shots = Path(wanted or tmp_path)
         try:
-            page.goto(f"{url}/lab/tree/notebooks/{notebook}?token={token}")
+            # a workspace of the lesson's own (and reset): no tab of an earlier lesson is restored
+            page.goto(f"{url}/lab/workspaces/{Path(notebook).stem}/tree/notebooks/{notebook}?reset&token={token}")
             page.wait_for_selector(".jp-Notebook", timeout=90_000)
             # the kernel has started when the status bar reads "... | Idle"
             page.wait_for_function("() => document.body.innerText.includes('| Idle')", timeout=120_000)
@@ -232,10 +292,14 @@ def test_lesson_runs_in_jupyterlab_and_its_first_slider_redraws(lab_url, tmp_pat
             image = page.wait_for_selector(".jupyter-widgets.widget-image", timeout=60_000)
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=300_000)
             assert "No Kernel" not in page.content()
+            # this lesson alone: one notebook open, one kernel running (the server is shared by the lessons)
+            assert page.locator(".jp-NotebookPanel").count() == 1
+            assert [s["path"] for s in _api(url, token, "/api/sessions")] == [f"notebooks/{notebook}"]
             before = image.get_attribute("src")
             assert before and before.startswith(("blob:", "data:"))
             image.scroll_into_view_if_needed()
-            page.screenshot(path=str(shots / f"{notebook[:2]}_before.png"))
+            if wanted:
+                page.screenshot(path=str(shots / f"{notebook[:2]}_before.png"))
             handle = page.locator(".widget-slider .noUi-handle, .widget-slider .ui-slider-handle").first
             handle.focus()
             # move away from the end the slider starts at (lesson 04's epoch slider starts at its maximum)
@@ -246,7 +310,8 @@ def test_lesson_runs_in_jupyterlab_and_its_first_slider_redraws(lab_url, tmp_pat
             page.wait_for_function("(before) => { const img = document.querySelector('.jupyter-widgets.widget-image');"
                                    " return img && img.getAttribute('src') !== before; }", arg=before,
                                    timeout=30_000)
-            page.screenshot(path=str(shots / f"{notebook[:2]}_after.png"))
+            if wanted:
+                page.screenshot(path=str(shots / f"{notebook[:2]}_after.png"))
             # back the way the slider came first: it may have reached the end of its range
             timing = _timed_moves(page, handle, "ArrowLeft" if key == "ArrowRight" else "ArrowRight",
                                   server_pid)
