@@ -788,12 +788,13 @@ def forward_scores(frames: torch.Tensor, weights: dict, window: slice) -> torch.
     mem1 = spk1 = torch.zeros(batch, w["W1"].shape[0], dtype=frames.dtype)
     mem2 = spk2 = torch.zeros(batch, w["W2"].shape[0], dtype=frames.dtype)
     out = []
-    for t in range(frames.shape[1]):
-        mem1 = beta * mem1 + frames[:, t] @ w["W1"].T + w["b1"] + spk1 @ w["V1"].T + w["c1"] - threshold * spk1
-        spk1 = (mem1 > threshold).float()
-        mem2 = beta * mem2 + spk1 @ w["W2"].T + w["b2"] + spk2 @ w["V2"].T + w["c2"] - threshold * spk2
-        spk2 = (mem2 > threshold).float()
-        out.append(mem2)
+    with threads.policy(max_threads=1):  # small layers: one thread, as rsnn.SequenceModel
+        for t in range(frames.shape[1]):
+            mem1 = beta * mem1 + frames[:, t] @ w["W1"].T + w["b1"] + spk1 @ w["V1"].T + w["c1"] - threshold * spk1
+            spk1 = (mem1 > threshold).float()
+            mem2 = beta * mem2 + spk1 @ w["W2"].T + w["b2"] + spk2 @ w["V2"].T + w["c2"] - threshold * spk2
+            spk2 = (mem2 > threshold).float()
+            out.append(mem2)
     return torch.stack(out)[window].mean(0)
 
 
