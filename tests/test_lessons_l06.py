@@ -62,12 +62,24 @@ def test_gallery_animation_ids_repeat_across_runs_and_differ_within_one(monkeypa
 
 def test_frame_strip_shows_the_cue_then_a_blank_screen(videos):
     fig = l06.frame_strip(videos, TASK, rows=3, columns=6)
-    axes = fig.axes
+    (ax,) = fig.axes                                # one image of tiles: rows = videos, columns = frames
     # frames counted from 0, as the rasters' time steps are
-    assert len(axes) == 18 and axes[0].get_title() == "frame 0" and axes[0].get_ylabel().startswith("digit")
-    assert axes[5].get_title() == f"frame {TASK.num_frames - 1}"
-    first, last = axes[0].images[0].get_array(), axes[5].images[0].get_array()
-    assert first.max() > 0.5 and last.max() == 0                         # visible at frame 0, gone at the end
+    assert [t.get_text() for t in ax.get_xticklabels()] == [f"frame {t}" for t in (0, 4, 8, 11, 15, 19)]
+    index = l06._class_examples(videos)[:3]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [f"digit {int(videos.labels[i])}" for i in index]
+    image = np.ma.filled(ax.images[0].get_array(), np.nan)
+    side = TASK.canvas // TASK.pool
+    column, row = ax.get_xticks(), ax.get_yticks()     # tick at the middle of each tile
+
+    def tile(r, c):
+        top, left = round(row[r] - (side - 1) / 2), round(column[c] - (side - 1) / 2)
+        return image[top:top + side, left:left + side]
+
+    inputs = TASK.inputs(videos.frames)
+    np.testing.assert_array_equal(tile(0, 0), inputs[index[0], 0, 0].numpy())     # what the network sees
+    np.testing.assert_array_equal(tile(2, 2), inputs[index[2], 8, 0].numpy())     # the distractor
+    assert tile(0, 0).max() > 0.5 and tile(0, 5).max() == 0                   # visible at frame 0, gone at the end
+    assert np.isnan(image[:, round(column[0] + (side + 1) / 2)]).all()         # a gap between the tiles
     assert "network sees" in fig._suptitle.get_text()
     plt.close(fig)
 
@@ -93,9 +105,11 @@ def _legend_outside(fig, ax) -> bool:
     return box.y1 <= area.y0 or box.y0 >= area.y1 or box.x1 <= area.x0 or box.x0 >= area.x1
 
 
-def _tick_labels_overlap(fig, axis) -> bool:
-    """Two neighbouring tick labels of ``axis`` (those inside the view, as drawn) overlap on the canvas."""
-    fig.canvas.draw()
+def _tick_labels_overlap(fig, axis, *, draw: bool = True) -> bool:
+    """Two neighbouring tick labels of ``axis`` (those inside the view, as drawn) overlap on the canvas.
+    ``draw=False``: the figure has been drawn since its last change (a draw of 12 axes takes a second)."""
+    if draw:
+        fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     low, high = sorted(axis.get_view_interval())
     shown = [label for label, loc in zip(axis.get_ticklabels(), axis.get_majorticklocs())
@@ -119,8 +133,8 @@ def test_weight_figures_before_and_after(active_model):
     assert all(float(t).is_integer() for t in v2.get_xticks())
     assert [ax.get_xlabel() for ax in fig.axes if ax.images][:2] == ["from pixel (index)", "from neuron (index)"]
     for ax in (ax for ax in fig.axes if ax.images):  # fc1's labels once ran together ("120160200240")
-        assert not _tick_labels_overlap(fig, ax.xaxis), ax.get_title()
-        assert not _tick_labels_overlap(fig, ax.yaxis), ax.get_title()
+        assert not _tick_labels_overlap(fig, ax.xaxis, draw=False), ax.get_title()   # as drawn above
+        assert not _tick_labels_overlap(fig, ax.yaxis, draw=False), ax.get_title()
     plt.close(fig)
     fig = l06.weight_histograms(before, active_model)
     assert len(fig.axes) == 8 and all(ax.get_xlabel() and ax.get_ylabel() == "count" for ax in fig.axes)
@@ -238,6 +252,18 @@ def test_record_summary_formats_a_given_record(tmp_path):
     summary = l06.record_summary(l06.load_record(path))
     assert summary.splitlines()[0] == "Last training run 12 May 2025, 17:56 UTC"
     assert "RSNN (RLeaky) 90%" in summary
+
+
+def test_load_data_splits_are_the_videos_of_both():
+    both = l06.load_data("delayed_digit", train_videos=6, test_videos=4, seed=3)
+    train = l06.load_data("delayed_digit", train_videos=6, test_videos=4, seed=3, split="train")
+    test = l06.load_data("delayed_digit", train_videos=6, test_videos=4, seed=3, split="test")
+    for alone, part in ((train, both[0]), (test, both[1])):
+        assert len(alone) == 2 and torch.equal(alone[0], part[0]) and torch.equal(alone[1], part[1])
+    assert train[0].shape == (6, TASK.num_frames, 1, 18, 18) and test[0].shape == (4, TASK.num_frames, 1, 18, 18)
+    assert not torch.equal(train[0][:4], test[0])                # training and test videos differ
+    with pytest.raises(ValueError, match="split"):
+        l06.load_data("digit", split="validation")
 
 
 def test_bad_input_gives_clear_errors_naming_the_parameter(tmp_path, videos, active_model):

@@ -46,7 +46,7 @@ def test_saved_rsnn_networks_are_what_the_lesson_trains():
         assert torch.allclose(p, q, atol=1e-3), name
     # every saved network scores on its test videos what the record says it scored
     for task in rsnn.TASKS:
-        inputs, labels = l06.load_data(task, train_videos=32)[1]
+        inputs, labels = l06.load_data(task, split="test")
         for kind, run in l06.load_trained(task).items():
             with torch.no_grad():
                 scores = rsnn.TASKS[task].scores(run["model"](inputs))

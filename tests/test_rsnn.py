@@ -279,6 +279,20 @@ def test_train_network_settings_and_threads(offline_sets):
         rsnn.train_network("rsnn", task, data_, num_threads=0)
 
 
+def test_sequence_model_runs_on_one_thread_and_restores_torchs_setting(monkeypatch):
+    monkeypatch.delenv("SNNLESSON_THREADS", raising=False)
+    model = rsnn.build("rsnn", small_hp(), input_size=9, seed=0)
+    seen = []
+    model.net.fc1.register_forward_hook(lambda *_: seen.append(torch.get_num_threads()))
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        model(torch.rand(3, 4, 9))
+        assert seen == [1] * 4 and torch.get_num_threads() == 2       # one thread per step, then torch's again
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_memory_task_needs_recurrence(offline_sets):
     """The RSNN remembers the first digit through a distractor; its feed-forward twin, with as many
     parameters and the same readout, does clearly worse (it is pulled towards the newer digit)."""
