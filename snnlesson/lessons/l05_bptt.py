@@ -156,7 +156,8 @@ def _batch_runs(net: bptt.BaseSNN, images: torch.Tensor, labels: torch.Tensor, r
     The layer-1 input current ``I = W_1 x + b_1`` depends on neither beta nor the threshold: it is computed
     once, and each grid point runs only the two LIF layers (:func:`snnlesson.lif_discrete.unroll` of
     :func:`snnlesson.lif_discrete.step` with the Heaviside spike, the forward pass of every
-    :class:`snnlesson.bptt.BaseSNN`; snntorch's ``Leaky`` computes the same) and ``W_2 S_1 + b_2``. Returns
+    :class:`snnlesson.bptt.BaseSNN`; snntorch's ``Leaky`` computes the same) and ``W_2 S_1[t] + b_2``, step by
+    step, keeping of the hidden layer only its spike count (no ``[num_steps, N, hidden]`` record: memory). Returns
     ``({(beta, threshold): {"predictions", "accuracy", "hidden_rate"}}, output membranes at the model's own
     beta and threshold [num_steps, N, 10])``, keys rounded to 6 decimals.
     """
@@ -176,11 +177,15 @@ def _batch_runs(net: bptt.BaseSNN, images: torch.Tensor, labels: torch.Tensor, r
                 def lif(x, state):
                     return lif_discrete.step(x, state, params, lif_discrete.heaviside)
 
-                spk_hidden, _ = lif_discrete.unroll(lif, current, num_steps=net.num_steps)  # [T, N, hidden]
-                spk_out, states = lif_discrete.unroll(lif, net.fc2(spk_hidden), record_states=True)
+                def hidden(x, state):  # keep only what the output layer and the spike rate need, not [T, N, hidden]
+                    spk, state = lif(x, state)
+                    return (net.fc2(spk), spk.sum()), state
+
+                (current_out, hidden_spikes), _ = lif_discrete.unroll(hidden, current, num_steps=net.num_steps)
+                spk_out, states = lif_discrete.unroll(lif, current_out, record_states=True)   # [T, N, 10]
                 predictions = bptt.class_scores(bptt.SNNRecord(spk_out, states.mem), readout).argmax(1)
                 seen[key] = {"predictions": predictions, "accuracy": float((predictions == labels).float().mean()),
-                             "hidden_rate": float(spk_hidden.mean())}
+                             "hidden_rate": float(hidden_spikes.sum() / (current.numel() * net.num_steps))}
                 if key == own:
                     mem_own = states.mem
     return seen, mem_own
@@ -1175,9 +1180,10 @@ def epoch_comparison(train_one_epoch, train_data, test_data, *, num_train: int =
         loader = torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=True,
                                              generator=torch.Generator().manual_seed(seed))
         losses, accuracies = [], []
-        for _ in range(epochs):
-            losses.append(float(fn(net, loader, optimizer, num_steps)))
-            accuracies.append(_step_accuracy(net, test_images.flatten(1), test_labels, num_steps))
+        with threads.policy(max_threads=1):  # a small network: one thread is fastest, and never waits for a busy core
+            for _ in range(epochs):
+                losses.append(float(fn(net, loader, optimizer, num_steps)))
+                accuracies.append(_step_accuracy(net, test_images.flatten(1), test_labels, num_steps))
         results[name] = {"loss": losses, "accuracy": accuracies}
     ax_loss, ax_acc = get_axes_row(axes, 2, (10, 3.2), "(loss, accuracy)")
     epoch_axis = np.arange(1, epochs + 1)
