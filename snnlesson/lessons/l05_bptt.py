@@ -150,6 +150,9 @@ def surrogate_comparison(slope: float = 25.0, alpha: float = 2.0, *, x_range: fl
 # ---------------------------------------------------------------------------------------------- trained network
 
 
+_CHUNK = 128  # digits per chunk of the network explorer's batch runs
+
+
 def _batch_runs(net: bptt.BaseSNN, images: torch.Tensor, labels: torch.Tensor, readout: str, betas, thresholds):
     """The batch's predictions, accuracy and hidden spike rate for every (beta, threshold) of the grid.
 
@@ -181,7 +184,11 @@ def _batch_runs(net: bptt.BaseSNN, images: torch.Tensor, labels: torch.Tensor, r
                     spk, state = lif(x, state)
                     return (net.fc2(spk), spk.sum()), state
 
-                (current_out, hidden_spikes), _ = lif_discrete.unroll(hidden, current, num_steps=net.num_steps)
+                # the hidden layer CHUNK digits at a time: small tensors, little memory held at once
+                parts = [lif_discrete.unroll(hidden, part, num_steps=net.num_steps)[0]
+                         for part in current.split(_CHUNK)]
+                current_out = torch.cat([out for out, _ in parts], 1)                       # [T, N, 10]
+                hidden_spikes = torch.stack([count for _, count in parts])
                 spk_out, states = lif_discrete.unroll(lif, current_out, record_states=True)   # [T, N, 10]
                 predictions = bptt.class_scores(bptt.SNNRecord(spk_out, states.mem), readout).argmax(1)
                 seen[key] = {"predictions": predictions, "accuracy": float((predictions == labels).float().mean()),
