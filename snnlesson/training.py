@@ -289,7 +289,9 @@ def train(model: nn.Module, train_data, *, loss_fn: Callable, epochs: int = 1, b
             if readout is not None:
                 history.train_accuracy.append(correct / total)
                 if test is not None and (eval_every_epoch or stop or epoch == epochs - 1):
-                    history.test_accuracy.append(_accuracy(model, test, readout, forward_fn, 1000, device,
+                    # 250 test examples at a time: lesson 05's network records [steps, batch, 1000] spikes and
+                    # membranes, and batches of 1000 held ~130 MB at once (its notebook's peak memory)
+                    history.test_accuracy.append(_accuracy(model, test, readout, forward_fn, 250, device,
                                                            generator))
             if stop:
                 break

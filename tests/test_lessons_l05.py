@@ -1,5 +1,7 @@
 """Lesson 05's explorers and figures: moving a slider changes the plotted data to the right values."""
 
+import json
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -321,3 +323,53 @@ def test_load_results_refuses_a_foreign_file(tmp_path):
         l05_bptt.load_results(tmp_path)
     with pytest.raises(TypeError, match="path"):
         l05_bptt.load_results(3)
+
+
+def test_load_surrogate_runs_reads_the_saved_grid_and_refuses_a_foreign_file(tmp_path):
+    from snnlesson.lessons import l05_bptt
+
+    runs = l05_bptt.load_surrogate_runs()
+    assert set(runs.histories) == {(k, b) for k in l05_bptt.SLOPES for b in l05_bptt.BETAS}
+    assert all(len(h.batch_loss) == 30 and len(h.test_accuracy) == 3 for h in runs.histories.values())  # 3 x 10
+    ex = surrogate_learning_explorer(runs, slope=25.0, beta=0.95)
+    assert f"({runs.settings['num_test']} digits)" in ex.fig.axes[2].get_title()
+    plt.close(ex.fig)
+    path = tmp_path / "grid.json"
+    record = json.loads(l05_bptt._surrogate_runs_path().read_text())
+    record["runs"] = record["runs"][1:]                       # one run of the grid missing
+    path.write_text(json.dumps(record))
+    with pytest.raises(ValueError, match="cover the grid"):
+        l05_bptt.load_surrogate_runs(path)
+    path.write_text('{"runs": []}')
+    with pytest.raises(ValueError, match="not a lesson-05 surrogate grid"):
+        l05_bptt.load_surrogate_runs(path)
+    with pytest.raises(ValueError, match="missing.json' does not exist"):
+        l05_bptt.load_surrogate_runs(tmp_path / "missing.json")
+    with pytest.raises(TypeError, match="path"):
+        l05_bptt.load_surrogate_runs(3)
+
+
+@pytest.mark.parametrize("kind", ["scratch", "snntorch"])
+def test_network_explorer_grid_is_the_models_own_accuracy(kind):
+    """The accuracies computed once for the sliders' grid (layer-1 current once, then the LIF layers) are
+    what the network itself gives, run whole at that beta and threshold, for both kinds of network."""
+    if kind == "snntorch":
+        pytest.importorskip("snntorch")
+    model = bptt.build_network(kind, num_steps=8, num_hidden=40, seed=1)
+    with torch.no_grad():
+        model.fc1.weight.mul_(4.0)
+    gen = torch.Generator().manual_seed(1)
+    images, labels = torch.rand(30, 1, 28, 28, generator=gen), torch.randint(0, 10, (30,), generator=gen)
+    ex = network_explorer(model, images, labels, readout="spike_count" if kind == "snntorch" else "membrane")
+    changed = bptt.build_network(kind, num_steps=8, num_hidden=40, seed=None)
+    changed.load_state_dict(model.state_dict())
+    for beta, threshold in ((0.5, 0.25), (0.75, 1.5), (1.0, 3.0), (0.95, 1.0)):
+        ex.controls["beta"].value, ex.controls["threshold"].value = beta, threshold
+        changed.set_neuron_parameters(beta, threshold)
+        with torch.no_grad():
+            record = changed(images, record_hidden=True)
+        scores = bptt.class_scores(record, "spike_count" if kind == "snntorch" else "membrane")
+        accuracy = float((scores.argmax(1) == labels).float().mean())
+        assert f"accuracy {100 * accuracy:.1f}% on these 30 digits" in ex.status.value, (beta, threshold)
+        assert f"spike on {100 * float(record.spk_hidden.mean()):.1f}% of their steps" in ex.status.value
+    plt.close(ex.fig)

@@ -52,3 +52,43 @@ def test_saved_rsnn_networks_are_what_the_lesson_trains():
                 scores = rsnn.TASKS[task].scores(run["model"](inputs))
             accuracy = float((scores.argmax(1) == labels).float().mean())
             assert abs(accuracy - record["tasks"][task][kind]["test_accuracy"][-1]) <= 0.002, (task, kind, accuracy)
+
+
+def test_saved_surrogate_grid_is_what_surrogate_runs_trains():
+    """Lesson 05's grid of 18 small trainings (``l05_bptt.write_surrogate_runs``): two of its runs retrained here
+    by ``surrogate_runs`` itself, one thread as when it was written. With the same torch and the same CPU
+    instructions every batch loss and every accuracy must be identical; elsewhere a rounding difference may
+    flip a spike and the runs part ways later (the lesson says so), so only the first epoch must agree, within
+    rtol 1e-3 (as the lesson's other saved runs)."""
+    import inspect
+    from importlib import metadata
+
+    import torch
+
+    from snnlesson import threads
+    from snnlesson.data import mnist
+    from snnlesson.lessons import l05_bptt as l05
+
+    saved = l05.load_surrogate_runs()
+    stored = json.loads(l05._surrogate_runs_path().read_text())
+    defaults = {name: p.default for name, p in inspect.signature(l05.surrogate_runs).parameters.items()
+                if p.default is not inspect.Parameter.empty}
+    assert saved.slopes == l05.SLOPES == defaults["slopes"] and saved.betas == l05.BETAS == defaults["betas"]
+    assert {k: saved.settings[k] for k in ("num_hidden", "num_steps", "num_train", "epochs", "seed")} == {
+        k: defaults[k] for k in ("num_hidden", "num_steps", "num_train", "epochs", "seed")}
+    assert saved.settings["dataset"] == "mnist-5k" and saved.settings["num_test"] == 1000
+    same_platform = (stored["versions"]["torch"] == metadata.version("torch")
+                     and stored["cpu"]["capability"] == torch.backends.cpu.get_cpu_capability())
+    train, test = mnist(train=True, source="offline", verbose=False), mnist(train=False, source="offline", verbose=False)
+    for slope, beta in ((5.0, 0.95), (625.0, 0.5)):     # the lesson's slope, and the grid's steepest, leakiest run
+        with threads.policy(1):
+            fresh = l05.surrogate_runs(train, test, slopes=(slope,), betas=(beta,)).histories[(slope, beta)]
+        kept = saved.histories[(slope, beta)]
+        if same_platform:
+            assert (fresh.batch_loss, fresh.test_accuracy, fresh.epoch_loss) == \
+                   (kept.batch_loss, kept.test_accuracy, kept.epoch_loss), (slope, beta)
+        per_epoch = len(kept.batch_loss) // len(kept.epoch_loss)
+        np.testing.assert_allclose(fresh.batch_loss[:per_epoch], kept.batch_loss[:per_epoch], rtol=1e-3, atol=1e-4)
+    # the saved grid shows what the lesson's text says: at beta 0.95 the steepest slope learns worst
+    final = {k: saved.histories[(k, 0.95)].test_accuracy[-1] for k in saved.slopes}
+    assert final[625.0] == min(final.values()) and max(final.values()) - final[625.0] > 0.05

@@ -54,7 +54,8 @@ from snnlesson.surrogate import atan_derivative, fast_sigmoid_derivative
 __all__ = ["surrogate_explorer", "surrogate_comparison", "network_explorer", "unrolled_graph", "dead_gradient", "SLOPES", "BETAS",
            "SurrogateRuns", "surrogate_runs", "surrogate_learning_explorer", "per_class_figure", "hidden_rasters",
            "check_spike_function", "spike_gradient_comparison", "check_train_one_epoch", "epoch_comparison", "check_fast_sigmoid_derivative",
-           "RESULTS_NAME", "SAVED_RUNS", "write_results", "load_results"]
+           "RESULTS_NAME", "SAVED_RUNS", "write_results", "load_results", "SURROGATE_RUNS_NAME",
+           "write_surrogate_runs", "load_surrogate_runs"]
 
 BETA_RANGE = (0.5, 1.0)        # the beta slider
 THRESHOLD_RANGE = (0.25, 3.0)  # the threshold slider
@@ -149,6 +150,54 @@ def surrogate_comparison(slope: float = 25.0, alpha: float = 2.0, *, x_range: fl
 # ---------------------------------------------------------------------------------------------- trained network
 
 
+_CHUNK = 128  # digits per chunk of the network explorer's batch runs
+
+
+def _batch_runs(net: bptt.BaseSNN, images: torch.Tensor, labels: torch.Tensor, readout: str, betas, thresholds):
+    """The batch's predictions, accuracy and hidden spike rate for every (beta, threshold) of the grid.
+
+    The layer-1 input current ``I = W_1 x + b_1`` depends on neither beta nor the threshold: it is computed
+    once, and each grid point runs only the two LIF layers (:func:`snnlesson.lif_discrete.unroll` of
+    :func:`snnlesson.lif_discrete.step` with the Heaviside spike, the forward pass of every
+    :class:`snnlesson.bptt.BaseSNN`; snntorch's ``Leaky`` computes the same) and ``W_2 S_1[t] + b_2``, step by
+    step, keeping of the hidden layer only its spike count (no ``[num_steps, N, hidden]`` record: memory). Returns
+    ``({(beta, threshold): {"predictions", "accuracy", "hidden_rate"}}, output membranes at the model's own
+    beta and threshold [num_steps, N, 10])``, keys rounded to 6 decimals.
+    """
+    from snnlesson import lif_discrete
+
+    own = (round(net.beta, 6), round(net.threshold, 6))
+    seen, mem_own = {}, None
+    with torch.inference_mode(), threads.policy():
+        current = net._input_current(images, False)               # [N, hidden], the same at every step
+        for beta in betas:
+            for threshold in thresholds:
+                key = (round(float(beta), 6), round(float(threshold), 6))
+                if key in seen:
+                    continue
+                params = lif_discrete.LIFDiscreteParams(beta=key[0], threshold=key[1])
+
+                def lif(x, state):
+                    return lif_discrete.step(x, state, params, lif_discrete.heaviside)
+
+                def hidden(x, state):  # keep only what the output layer and the spike rate need, not [T, N, hidden]
+                    spk, state = lif(x, state)
+                    return (net.fc2(spk), spk.sum()), state
+
+                # the hidden layer CHUNK digits at a time: small tensors, little memory held at once
+                parts = [lif_discrete.unroll(hidden, part, num_steps=net.num_steps)[0]
+                         for part in current.split(_CHUNK)]
+                current_out = torch.cat([out for out, _ in parts], 1)                       # [T, N, 10]
+                hidden_spikes = torch.stack([count for _, count in parts])
+                spk_out, states = lif_discrete.unroll(lif, current_out, record_states=True)   # [T, N, 10]
+                predictions = bptt.class_scores(bptt.SNNRecord(spk_out, states.mem), readout).argmax(1)
+                seen[key] = {"predictions": predictions, "accuracy": float((predictions == labels).float().mean()),
+                             "hidden_rate": float(hidden_spikes.sum() / (current.numel() * net.num_steps))}
+                if key == own:
+                    mem_own = states.mem
+    return seen, mem_own
+
+
 def network_explorer(model, images, labels, *, index: int = 0, readout: str = "membrane") -> Explorer:
     """Explore a trained :func:`snnlesson.bptt.build_network` model on test digits.
 
@@ -156,8 +205,9 @@ def network_explorer(model, images, labels, *, index: int = 0, readout: str = "m
     the accuracy shown is on this batch. The model itself is not changed: the explorer
     runs a copy whose beta and threshold follow the sliders. The batch's accuracy is computed
     once, when the explorer is built, for every point of the sliders' grid (beta in steps of
-    0.05, the threshold in steps of 0.25: 132 runs over the batch, a few seconds for 500 digits),
-    so that a slider move only runs the network on the one digit shown. The line under the figure gives
+    0.05, the threshold in steps of 0.25: 132 runs over the batch; the input current ``W_1 x`` does not
+    depend on them and is computed once), so that a slider move only runs the network on the one digit
+    shown. The line under the figure gives
     that accuracy and the share of hidden neuron-steps with a spike, over the batch and for the digit shown. The membrane axis is fixed:
     it holds the highest threshold and every membrane of the batch at the model's own beta and
     threshold, so that no digit's trace leaves the plot at the trained setting.
@@ -180,18 +230,17 @@ def network_explorer(model, images, labels, *, index: int = 0, readout: str = "m
     net = copy.deepcopy(model).cpu().eval()
     images = images.cpu()
     labels = labels.cpu()
-    seen = {}  # (beta, threshold) -> the batch's predictions and accuracy, filled for the whole grid below
+    # the batch's accuracy at every point of the sliders' grid (and at the model's own setting)
+    betas = (*np.round(np.arange(BETA_RANGE[0], BETA_RANGE[1] + 1e-9, BETA_STEP), 2), model.beta)
+    thresholds = (*np.round(np.arange(THRESHOLD_RANGE[0], THRESHOLD_RANGE[1] + 1e-9, THRESHOLD_STEP), 2),
+                  model.threshold)
+    seen, mem_out = _batch_runs(net, images, labels, readout, betas, thresholds)
 
     def batch_accuracy(beta, threshold):
-        """Predictions and accuracy on the whole batch for this beta and threshold."""
+        """Predictions and accuracy on the whole batch for this beta and threshold (a point of the grid)."""
         key = (round(beta, 6), round(threshold, 6))  # slider values carry float noise (0.6000000000000001)
         if key not in seen:
-            net.set_neuron_parameters(beta, threshold)
-            with torch.inference_mode():
-                record = net(images, record_hidden=True)
-                predictions = bptt.class_scores(record, readout).argmax(1)
-            seen[key] = {"predictions": predictions, "accuracy": float((predictions == labels).float().mean()),
-                         "hidden_rate": float(record.spk_hidden.mean())}
+            seen.update(_batch_runs(net, images, labels, readout, (beta,), (threshold,))[0])
         return seen[key]
 
     def one_digit(index, beta, threshold):
@@ -200,19 +249,12 @@ def network_explorer(model, images, labels, *, index: int = 0, readout: str = "m
         with torch.inference_mode():
             return net(images[index:index + 1], record_hidden=True)
 
-    # the batch's accuracy at every point of the sliders' grid (and at the model's own setting)
-    for beta in (*np.round(np.arange(BETA_RANGE[0], BETA_RANGE[1] + 1e-9, BETA_STEP), 2), model.beta):
-        for threshold in (*np.round(np.arange(THRESHOLD_RANGE[0], THRESHOLD_RANGE[1] + 1e-9, THRESHOLD_STEP), 2),
-                          model.threshold):
-            batch_accuracy(float(beta), float(threshold))
-
     # fixed membrane axis: 0, the highest threshold and every output membrane of the batch at the
     # model's own beta and threshold (a quantile clipped the winning trace of some digits)
-    net.set_neuron_parameters(model.beta, model.threshold)
-    with torch.inference_mode():
-        mem_out = to_numpy(net(images).mem_out)
+    mem_out = to_numpy(mem_out)
     low, high = min(float(mem_out.min()), 0.0), max(float(mem_out.max()), THRESHOLD_RANGE[1])
     num_steps, num_hidden = mem_out.shape[0], net.num_hidden
+    del mem_out
 
     fig = plt.figure(figsize=(10.5, 5.6))
     grid = fig.add_gridspec(2, 3, width_ratios=[1, 2.2, 2.2])
@@ -582,6 +624,82 @@ def load_results(path=None) -> dict:
     return record
 
 
+#: The file, in ``snnlesson/_data``, of the grid of :func:`surrogate_runs` that the lesson shows
+#: (:func:`write_surrogate_runs` made it; :func:`load_surrogate_runs` reads it).
+SURROGATE_RUNS_NAME = "l05_surrogate_runs.json"
+
+
+def _surrogate_runs_path(path=None) -> Path:
+    if path is None:
+        return Path(str(resources.files("snnlesson") / "_data" / SURROGATE_RUNS_NAME))
+    if isinstance(path, bool) or not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be a file name (str or pathlib.Path) or None, got {path!r}")
+    return Path(path)
+
+
+def write_surrogate_runs(path=None) -> SurrogateRuns:
+    """Train :func:`surrogate_runs`' default grid (6 slopes x 3 betas: 18 small trainings) on the offline
+    MNIST subset with one thread, as the lesson would, and save every run's :class:`snnlesson.training.History`
+    as JSON (default: the file shipped with the package, ``snnlesson/_data/l05_surrogate_runs.json``).
+
+    One thread: the same sums in the same order on every run. The record also holds the data set, the
+    library versions, the CPU's architecture and vector instructions (``torch.backends.cpu.get_cpu_capability()``:
+    another set can round differently, flip a spike and make a run part ways) and the CPU time of the grid (s). Returns the runs; :func:`load_surrogate_runs`
+    reads them back.
+    """
+    from importlib import metadata
+
+    from snnlesson.data import mnist
+
+    path = _files.check_destination("path", _surrogate_runs_path(path), what="lesson 05's surrogate grid")
+    train_set, test_set = (mnist(train=True, source="offline", verbose=False),
+                           mnist(train=False, source="offline", verbose=False))
+    with threads.policy(1):
+        start = time.process_time()
+        runs = surrogate_runs(train_set, test_set)
+        cpu_seconds = time.process_time() - start
+    record = {"timestamp": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+              "dataset": train_set.source, "train_digits": len(train_set), "test_digits": len(test_set),
+              "versions": {"python": platform.python_version(),
+                           **{name: metadata.version(name) for name in ("torch", "numpy")}},
+              "cpu": {"machine": platform.machine(), "capability": torch.backends.cpu.get_cpu_capability()},
+              "cpu_seconds": round(cpu_seconds, 1), "slopes": list(runs.slopes), "betas": list(runs.betas),
+              "settings": runs.settings,
+              "runs": [{"slope": slope, "beta": beta, "history": history.as_dict()}
+                       for (slope, beta), history in runs.histories.items()]}
+    _files.write_text_atomic("path", path, json.dumps(record, indent=1) + "\n", what="lesson 05's surrogate grid")
+    return runs
+
+
+def load_surrogate_runs(path=None) -> SurrogateRuns:
+    """The grid :func:`write_surrogate_runs` saved (default: the one shipped with the package), checked, as
+    :class:`SurrogateRuns` for :func:`surrogate_learning_explorer`; ``settings`` adds the data set's name."""
+    from snnlesson.training import History
+
+    path = _surrogate_runs_path(path)
+    try:
+        text = _files.read_text("path", path, limit=RESULTS_MAX_BYTES, what="lesson 05's surrogate grid")
+    except _files.FileProblem as err:
+        raise ValueError(f"{err}: no saved surrogate grid of lesson 05 there") from None
+    try:
+        record = json.loads(text)
+        slopes = _grid("slopes", tuple(record["slopes"]), 0.0, 1e6, True)
+        betas = _grid("betas", tuple(record["betas"]), 0.0, 1.0, False)
+        histories = {(float(run["slope"]), float(run["beta"])): History.from_dict(run["history"])
+                     for run in record["runs"]}
+        if set(histories) != {(k, b) for k in slopes for b in betas}:
+            raise ValueError("the runs do not cover the grid of slopes and betas exactly")
+        for history in histories.values():
+            if not history.batch_loss or not history.test_accuracy or not all(
+                    0 <= a <= 1 for a in history.test_accuracy):
+                raise ValueError("a run has no batch losses or no test accuracies in [0, 1]")
+        settings = {**record["settings"], "dataset": record["dataset"]}
+    except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as err:
+        raise ValueError(f"path {str(path)!r} is not a lesson-05 surrogate grid from write_surrogate_runs: "
+                         f"{err!r}") from err
+    return SurrogateRuns(slopes, betas, histories, settings)
+
+
 # ---------------------------------------------------------------------------------------------- benchmark demos
 
 
@@ -603,11 +721,13 @@ def _demo_surrogate_learning_explorer():
 
 @register_explorer("network_explorer")
 def _demo_network_explorer():
-    """The notebook's setting: 500 test digits; an untrained network whose hidden layer spikes."""
+    """The notebook's setting: 500 test digits, the lesson recipe's number of steps; an untrained network
+    whose hidden layer spikes."""
     from snnlesson import data
 
     images, labels = data.as_tensors(data.mnist(train=False, source="offline", verbose=False))
-    model = bptt.build_network("scratch", seed=0)
+    recipe = bptt.LESSON_RECIPE
+    model = bptt.build_network("scratch", num_steps=recipe.num_steps, beta=recipe.beta, slope=recipe.slope, seed=0)
     with torch.no_grad():
         model.fc1.weight.mul_(4.0)  # an untrained hidden layer, made to spike as a trained one does
     return network_explorer(model, images[:500], labels[:500])
@@ -1067,9 +1187,10 @@ def epoch_comparison(train_one_epoch, train_data, test_data, *, num_train: int =
         loader = torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=True,
                                              generator=torch.Generator().manual_seed(seed))
         losses, accuracies = [], []
-        for _ in range(epochs):
-            losses.append(float(fn(net, loader, optimizer, num_steps)))
-            accuracies.append(_step_accuracy(net, test_images.flatten(1), test_labels, num_steps))
+        with threads.policy(max_threads=1):  # a small network: one thread is fastest, and never waits for a busy core
+            for _ in range(epochs):
+                losses.append(float(fn(net, loader, optimizer, num_steps)))
+                accuracies.append(_step_accuracy(net, test_images.flatten(1), test_labels, num_steps))
         results[name] = {"loss": losses, "accuracy": accuracies}
     ax_loss, ax_acc = get_axes_row(axes, 2, (10, 3.2), "(loss, accuracy)")
     epoch_axis = np.arange(1, epochs + 1)
