@@ -14,7 +14,7 @@ do not pile up and the CPU time measured below is this lesson's kernel's alone.
 
 It also measures a slider move as a student feels it: from the key press on the
 first explorer's slider (the key event's time stamp in the page) to the new
-picture decoded and handed to the next frame, over ``TIMED_MOVES`` moves, with
+picture decoded and handed to the next frame, over ``TIMED_MOVES`` moves (12 when recorded, 6 otherwise), with
 the websocket frames and bytes that travel per move (counted in the page, so
 they do not depend on the machine's load). Each lesson prints one JSON line
 (``pytest -s``); with ``SNNLESSON_BROWSER_JSON=path`` the lines are also
@@ -153,7 +153,10 @@ def _run_all_cells(page, attempts: int = 3) -> None:
                 raise
 
 
-TIMED_MOVES = 12
+# A dozen moves when the timings are recorded (SNNLESSON_BROWSER_JSON: the measurement reported in the
+# closing notes); the suite's own run checks the same bounds over fewer moves (each move waits for the
+# previous one to settle: ~0.5 s a move, which is 3 s of every lesson's test with 12 moves).
+TIMED_MOVES = 12 if os.environ.get("SNNLESSON_BROWSER_JSON") else 6
 MAX_MEDIAN_MS = 2000  # generous: a regression bound on a busy machine, not the goal (100 ms)
 MAX_BYTES_PER_MOVE = 300_000  # today's pictures are 20-100 kB; several times that is a regression
 
