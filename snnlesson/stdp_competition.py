@@ -145,7 +145,9 @@ def poisson_inputs(num_inputs: int, rate: float, num_steps: int, dt: float, *, s
     if p == 0:
         steps = np.full((1, num_inputs), num_steps)
     else:  # [rank, input]: the r-th spike step of every input (an interval past the end counts as num_steps + 1)
-        intervals = np.minimum(rng.geometric(p, size=(width, num_inputs)), num_steps + 1)
+        draws = rng.geometric(p, size=(width, num_inputs))
+        # a draw is >= 1; for p near 0 NumPy 1.x overflows to the most negative integer: that is a huge interval
+        intervals = np.where(draws < 1, num_steps + 1, np.minimum(draws, num_steps + 1))
         steps = np.cumsum(intervals, axis=0) - 1
     if np.any(steps[-1] < num_steps):  # astronomically unlikely
         raise RuntimeError("poisson_inputs drew too few intervals; please report this as a bug")

@@ -16,6 +16,9 @@ from hypothesis import strategies as st
 from snnlesson import lif
 from snnlesson.lif_discrete import SpikingNeuronLayer, beta_from_tau, run_layer
 
+# numpy >= 2 names it trapezoid; numpy 1.24 (the oldest the package allows, as in Colab) only trapz
+_trapezoid = getattr(np, "trapezoid", None) or np.trapz
+
 TAU = 0.02
 T_FIRST = TAU * math.log(3.0)  # tau_m ln(R I / (R I - threshold)) with R I = 1.5, threshold 1
 
@@ -378,10 +381,10 @@ def _lif_white_noise_theory(mu, sigma, tau_m, threshold=1.0, v_reset=0.0, t_ref=
     y = np.linspace(-12.0, y_th, 200_001)
     g = np.exp(y ** 2) * erfc(-y)  # e^{y^2} (1 + erf y)
     inside = y >= y_r
-    nu = 1.0 / (t_ref + tau_m * math.sqrt(math.pi) * np.trapezoid(g[inside], y[inside]))
+    nu = 1.0 / (t_ref + tau_m * math.sqrt(math.pi) * _trapezoid(g[inside], y[inside]))
     h = g ** 2 * np.exp(-y ** 2)  # e^{y^2} (1 + erf y)^2
     inner = np.concatenate([[0.0], np.cumsum(0.5 * (h[1:] + h[:-1]) * np.diff(y))])
-    cv2 = 2 * math.pi * (nu * tau_m) ** 2 * np.trapezoid((np.exp(y ** 2) * inner)[inside], y[inside])
+    cv2 = 2 * math.pi * (nu * tau_m) ** 2 * _trapezoid((np.exp(y ** 2) * inner)[inside], y[inside])
     return nu, math.sqrt(cv2)
 
 

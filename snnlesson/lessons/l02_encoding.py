@@ -162,6 +162,9 @@ def latency_explorer(image, num_steps: int = 50, tau: float = 5.0, threshold: fl
     Both time axes are fixed (200 steps).
     """
     x = torch.from_numpy(as_image(image, "image"))
+    # types first, before anything is drawn with them (the sliders below check the ranges)
+    tau, threshold = check_real("tau", tau), check_real("threshold", threshold)
+    num_steps = check_int("num_steps", num_steps)
     intensity = x.numpy().reshape(-1)
     fig, (ax_r, ax_c) = plt.subplots(1, 2, figsize=(10, 3.3), gridspec_kw={"width_ratios": [2, 1.2]})
     points = raster(np.zeros((LATENCY_MAX_STEPS, x.numel())), ax=ax_r, marker_size=2,

@@ -1184,7 +1184,8 @@ def epoch_comparison(train_one_epoch, train_data, test_data, *, num_train: int =
             torch.manual_seed(seed)
             net = bptt.StepSNN(bptt.NUM_INPUTS, num_hidden, bptt.NUM_OUTPUTS)
         optimizer = torch.optim.Adam(net.parameters(), lr=lr)
-        loader = torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=True,
+        # a batch larger than the data is the whole data (older torch allocates a list of batch_size first)
+        loader = torch.utils.data.DataLoader(data, batch_size=min(batch_size, num_train), shuffle=True,
                                              generator=torch.Generator().manual_seed(seed))
         losses, accuracies = [], []
         with threads.policy(max_threads=1):  # a small network: one thread is fastest, and never waits for a busy core
