@@ -183,6 +183,18 @@ def read_resource(filename: str, *, limit: int, package: str = "snnlesson._data"
     return data  # pragma: no cover
 
 
+def data_path(name: str, path, filename: str) -> Path:
+    """``path`` (a ``str`` or ``os.PathLike``, checked by :func:`check_path`), or the data file ``filename``
+    shipped in ``snnlesson/_data`` when ``path`` is None: where a lesson reads or writes its saved results."""
+    from importlib import resources
+
+    if path is None:
+        return Path(str(resources.files("snnlesson") / "_data" / filename))
+    if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a file name (str or pathlib.Path) or None, got {path!r}")
+    return Path(check_path(name, path))
+
+
 # ------------------------------------------------------------------------------------------ writing
 
 

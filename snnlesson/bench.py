@@ -85,7 +85,8 @@ def _busy_processes(count: int, seconds: float = 900.0):
     try:
         for _ in range(count):
             procs.append(subprocess.Popen([sys.executable, "-c", _SPIN.format(seconds=seconds)]))
-        time.sleep(0.5)  # let them start spinning
+        if procs:
+            time.sleep(0.5)  # let them start spinning
         yield procs
     finally:
         for proc in procs:
