@@ -295,9 +295,16 @@ def test_saved_results_hold_every_run_with_the_current_recipes():
 
 
 def test_saved_results_reproduce_from_their_code():
-    """The tutorial's recipe has a constant learning rate, so the first epoch of its saved 4-epoch run is
-    exactly a 1-epoch run: retrain it with write_results' own code and compare every batch's loss."""
-    from snnlesson import threads
+    """The tutorial's recipe has a constant learning rate, so the first epoch of its saved run is exactly a
+    1-epoch run: retrain it with write_results' own code and compare every batch's loss (32 batches).
+
+    On the CPU that wrote the record (``snnlesson._machine.same_cpu``) the losses must be identical. Elsewhere
+    (tests/_reproduce.py): rounding alone (four reruns) moved the first 3 losses by at most 2.4e-5 (relative),
+    the median by 0.19 % and the largest by 1.6 %; a 10 % change of the learning rate moved the first 3 by
+    9e-3 and the median by 4.3 %, a 20 % steeper surrogate the first 3 by 3.5e-3, beta 0.94 and seed 1 more."""
+    from _reproduce import assert_same_losses
+
+    from snnlesson import _machine, threads
     from snnlesson.data import mnist
     from snnlesson.lessons import l05_bptt
 
@@ -306,8 +313,11 @@ def test_saved_results_reproduce_from_their_code():
     test = bptt.mnist_tensors(mnist(train=False, source="offline", verbose=False))
     with threads.policy(1):
         _, history = l05_bptt._saved_run("article", train, (test[0][:10], test[1][:10]), epochs=1)
-    np.testing.assert_allclose(history.batch_loss, record["runs"]["article"]["first_epoch_batch_loss"],
-                               rtol=1e-3, atol=1e-4)
+    saved = record["runs"]["article"]["first_epoch_batch_loss"]
+    if _machine.same_cpu(record.get("cpu")):
+        assert [round(v, 5) for v in history.batch_loss] == saved
+    assert_same_losses(history.batch_loss, saved, first_rtol=2e-4, median_rtol=1e-2, max_rtol=5e-2,
+                       what="lesson 05's tutorial run")
 
 
 def test_load_results_refuses_a_foreign_file(tmp_path):

@@ -30,7 +30,6 @@ import json
 import platform
 import time
 from dataclasses import replace
-from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
@@ -44,7 +43,7 @@ from torch import nn
 
 from snnlesson.checks import (CheckResult, _answer_array, _apart, _stub_function, call_answer, compare_arrays,
                               failed, is_stub, not_attempted, passed)
-from snnlesson import _files, bptt, threads
+from snnlesson import _files, _machine, bptt, threads
 from snnlesson._validate import check_choice, check_int, check_real
 from snnlesson.explorer import Explorer, int_slider, log_slider, register_explorer, slider
 from snnlesson._plotcheck import as_array, get_axes, get_axes_row
@@ -533,11 +532,7 @@ RESULTS_MAX_BYTES = 4 * 1024 ** 2
 
 
 def _results_path(path=None) -> Path:
-    if path is None:
-        return Path(str(resources.files("snnlesson") / "_data" / RESULTS_NAME))
-    if isinstance(path, bool) or not isinstance(path, (str, Path)):
-        raise TypeError(f"path must be a file name (str or pathlib.Path) or None, got {path!r}")
-    return Path(path)
+    return _files.data_path("path", path, RESULTS_NAME)
 
 
 def _saved_run(name: str, train_data, test_data, *, epochs: int | None = None):
@@ -571,9 +566,9 @@ def write_results(path=None) -> dict:
               "dataset": train_set.source, "train_digits": len(train_set), "test_digits": len(test_set),
               "versions": {"python": platform.python_version(),
                            **{name: metadata.version(name) for name in ("torch", "snntorch", "numpy")}},
-              "runs": {}}
+              "cpu": _machine.cpu(), "runs": {}}
     for name in SAVED_RUNS:
-        with threads.policy(1):  # one thread: the same sums in the same order on every machine
+        with threads.policy(1):  # one thread: the same sums in the same order on every run on one CPU
             start = time.process_time()
             model, history = _saved_run(name, train_data, test_data)
             cpu_seconds = time.process_time() - start
@@ -630,11 +625,7 @@ SURROGATE_RUNS_NAME = "l05_surrogate_runs.json"
 
 
 def _surrogate_runs_path(path=None) -> Path:
-    if path is None:
-        return Path(str(resources.files("snnlesson") / "_data" / SURROGATE_RUNS_NAME))
-    if isinstance(path, bool) or not isinstance(path, (str, Path)):
-        raise TypeError(f"path must be a file name (str or pathlib.Path) or None, got {path!r}")
-    return Path(path)
+    return _files.data_path("path", path, SURROGATE_RUNS_NAME)
 
 
 def write_surrogate_runs(path=None) -> SurrogateRuns:
@@ -642,9 +633,9 @@ def write_surrogate_runs(path=None) -> SurrogateRuns:
     MNIST subset with one thread, as the lesson would, and save every run's :class:`snnlesson.training.History`
     as JSON (default: the file shipped with the package, ``snnlesson/_data/l05_surrogate_runs.json``).
 
-    One thread: the same sums in the same order on every run. The record also holds the data set, the
-    library versions, the CPU's architecture and vector instructions (``torch.backends.cpu.get_cpu_capability()``:
-    another set can round differently, flip a spike and make a run part ways) and the CPU time of the grid (s). Returns the runs; :func:`load_surrogate_runs`
+    One thread: the same sums in the same order on every run on one machine. The record also holds the data
+    set, the library versions, the CPU (:func:`snnlesson._machine.cpu`: another CPU's kernels can round
+    differently, flip a spike and make a run part ways) and the CPU time of the grid (s). Returns the runs; :func:`load_surrogate_runs`
     reads them back.
     """
     from importlib import metadata
@@ -662,7 +653,7 @@ def write_surrogate_runs(path=None) -> SurrogateRuns:
               "dataset": train_set.source, "train_digits": len(train_set), "test_digits": len(test_set),
               "versions": {"python": platform.python_version(),
                            **{name: metadata.version(name) for name in ("torch", "numpy")}},
-              "cpu": {"machine": platform.machine(), "capability": torch.backends.cpu.get_cpu_capability()},
+              "cpu": _machine.cpu(),
               "cpu_seconds": round(cpu_seconds, 1), "slopes": list(runs.slopes), "betas": list(runs.betas),
               "settings": runs.settings,
               "runs": [{"slope": slope, "beta": beta, "history": history.as_dict()}

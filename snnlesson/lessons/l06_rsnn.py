@@ -21,7 +21,6 @@ import io
 import json
 import platform
 import re
-from importlib import resources
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -29,7 +28,7 @@ import numpy as np
 import torch
 from matplotlib.ticker import MaxNLocator
 
-from snnlesson import _files, rsnn, threads
+from snnlesson import _files, _machine, rsnn, threads
 from snnlesson._plotcheck import as_array
 from snnlesson._validate import check_bool, check_choice, check_int, check_real, check_seed, check_tensor
 from snnlesson.checks import (CheckResult, call_answer, compare_arrays, diagnose, failed, is_stub, not_attempted,
@@ -115,11 +114,7 @@ TRAINED_MAX_BYTES = 64 * 1024 ** 2
 
 
 def _record_path(path=None) -> Path:
-    if path is not None:
-        if isinstance(path, bool) or not isinstance(path, (str, Path)):
-            raise TypeError(f"path must be a file name (str or pathlib.Path) or None, got {path!r}")
-        return Path(_files.check_path("path", path))
-    return Path(str(resources.files("snnlesson") / "_data" / RECORD_NAME))
+    return _files.data_path("path", path, RECORD_NAME)
 
 
 def load_record(path=None) -> dict:
@@ -200,7 +195,7 @@ def write_record(path=None, *, progress: bool = False) -> dict:
               "training": dict(rsnn.TRAINING, epochs=LESSON["epochs"]),
               "versions": {"python": platform.python_version(),
                            **{name: metadata.version(name) for name in ("torch", "snntorch", "numpy")}},
-              "tasks": {}}
+              "cpu": _machine.cpu(), "tasks": {}}
     states = {}
     for task in rsnn.TASKS:
         runs = train_lesson(task, progress=progress)
