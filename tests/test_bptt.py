@@ -109,6 +109,65 @@ def test_article_recipe_with_rate_coding_learns(small_mnist):
     assert history.test_accuracy[-1] > 0.7, history.test_accuracy  # chance is 0.10
 
 
+def test_shift_digits_moves_each_digit_whole_within_the_range():
+    """Independent reference: torch.roll of the digit, which equals a shift where the digit stays clear of
+    the border (the digits here sit in the middle, with 4 empty pixels on every side)."""
+    gen = torch.Generator().manual_seed(0)
+    images = torch.zeros(200, 1, 28, 28)
+    images[:, 0, 4:24, 4:24] = torch.rand(200, 20, 20, generator=gen)
+    for s in (1, 3):
+        moved = bptt.shift_digits(images, s, gen)
+        assert moved.shape == images.shape
+        shifts = []
+        for digit, after in zip(images, moved):
+            match = [(dy, dx) for dy in range(-s, s + 1) for dx in range(-s, s + 1)
+                     if torch.equal(torch.roll(digit, (dy, dx), dims=(1, 2)), after)]
+            assert len(match) == 1, match
+            shifts.extend(match)
+        # every shift in -s..s turns up (200 digits, (2s + 1)^2 = 9 or 49 shifts), none outside
+        assert {d for pair in shifts for d in pair} == set(range(-s, s + 1))
+    # pixels moved past the border are lost, the uncovered ones are 0 (no wrap-around)
+    # (an image of ones keeps 28 x 28, 27 x 28 or 27 x 27 of them: unmoved, moved along one axis or both)
+    ones = torch.ones(100, 1, 28, 28)
+    assert set(bptt.shift_digits(ones, 1, gen).sum((1, 2, 3)).tolist()) == {784.0, 756.0, 729.0}
+    # flat digits keep their shape; 0 px returns the digits themselves; the generator fixes the draw
+    flat = images.reshape(200, 784)
+    assert bptt.shift_digits(flat, 1, torch.Generator().manual_seed(5)).shape == (200, 784)
+    assert bptt.shift_digits(images, 0, gen) is images
+    assert torch.equal(bptt.shift_digits(images, 2, torch.Generator().manual_seed(7)),
+                       bptt.shift_digits(images, 2, torch.Generator().manual_seed(7)))
+
+
+def test_shift_digits_rejects_bad_input():
+    gen = torch.Generator().manual_seed(0)
+    with pytest.raises(ValueError, match="images must have shape"):
+        bptt.shift_digits(torch.rand(3, 1, 27, 27), 1, gen)
+    with pytest.raises(ValueError, match="max_shift_px"):
+        bptt.shift_digits(torch.rand(3, 784), 28, gen)
+    with pytest.raises(TypeError, match="max_shift_px"):
+        bptt.shift_digits(torch.rand(3, 784), 1.5, gen)
+    with pytest.raises(TypeError, match="generator"):
+        bptt.shift_digits(torch.rand(3, 784), 1, 0)
+    with pytest.raises(ValueError, match="images"):
+        bptt.shift_digits(torch.full((3, 784), float("nan")), 1, gen)
+
+
+def test_training_shifts_the_training_digits_only(small_mnist, monkeypatch):
+    """With shift_px the training batches are moved (and the draw follows the seed); evaluation never is."""
+    seen = []
+    real = bptt.shift_digits
+    monkeypatch.setattr(bptt, "shift_digits", lambda images, s, g: seen.append((len(images), s)) or real(images, s, g))
+    train_data, test_data = small_mnist
+    model = bptt.build_network("scratch", num_steps=3, slope=bptt.LESSON_RECIPE.slope, seed=0)
+    bptt.train(model, (train_data[0][:256], train_data[1][:256]), (test_data[0][:100], test_data[1][:100]),
+               recipe=bptt.LESSON_RECIPE, num_steps=3, epochs=1, batch_size=128, progress=False)
+    assert seen == [(128, 1), (128, 1)]          # the two training batches, not the 100 test digits
+    seen.clear()
+    bptt.train(model, (train_data[0][:256], train_data[1][:256]), recipe=bptt.ARTICLE_RECIPE, num_steps=3,
+               slope=bptt.LESSON_RECIPE.slope, epochs=1, progress=False)
+    assert seen == []
+
+
 def test_encode_input_rate_is_time_first_spikes():
     pytest.importorskip("snnlesson.encoding")
     images = torch.rand(4, 1, 28, 28)
@@ -194,6 +253,7 @@ def test_build_network_rejects_bad_arguments(kwargs, match):
     ({"lr": 0.0}, "lr"), ({"epochs": 0}, "epochs"), ({"batch_size": -1}, "batch_size"),
     ({"schedule": "cosine"}, "schedule"), ({"loss": "mse"}, "loss"), ({"encoding": "latency"}, "encoding"),
     ({"weight_decay": -1.0}, "weight_decay"), ({"lr": float("nan")}, "lr"),
+    ({"shift_px": -1}, "shift_px"), ({"shift_px": 28}, "shift_px"),
 ])
 def test_recipe_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -137,6 +137,8 @@ GOOD = {
     "snnlesson.threads:choose": {"max_threads": "1"},
     "snnlesson.threads:policy": {"threads": "1"},
     "snnlesson.bptt:StepSNN.forward": {"x": "rand(2, 784)"},
+    "snnlesson.bptt:shift_digits": {"images": "rand(2, 1, 28, 28)", "max_shift_px": "1",
+                                    "generator": "torch.Generator().manual_seed(0)"},
     "snnlesson.bptt:train_one_epoch": {"net": "bptt.StepSNN(num_hidden=8)", "loader": "[(rand(2, 784), torch.tensor([1, 3]))]", "optimizer": "torch.optim.SGD(bptt.StepSNN(num_hidden=8).parameters(), lr=0.1)", "num_steps": "3"},
     "snnlesson.lessons.l05_bptt:check_spike_function": {"spike_class": "surrogate.FastSigmoidSpike"},
     "snnlesson.lessons.l05_bptt:check_train_one_epoch": {"train_one_epoch": "bptt.train_one_epoch"},
