@@ -64,7 +64,8 @@ def check_path(name: str, path, *, allow_none: bool = False):
     if path is None and allow_none:
         return None
     if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{name} must be a file name (str or pathlib.Path), got {type(path).__name__}")
+        raise TypeError(f"{name} must be a file name (str or pathlib.Path){' or None' if allow_none else ''}, "
+                        f"got {type(path).__name__}")
     text = os.fspath(path)
     if isinstance(text, bytes):
         raise TypeError(f"{name} must be a file name as text (str or pathlib.Path), got bytes")
@@ -188,11 +189,8 @@ def data_path(name: str, path, filename: str) -> Path:
     shipped in ``snnlesson/_data`` when ``path`` is None: where a lesson reads or writes its saved results."""
     from importlib import resources
 
-    if path is None:
-        return Path(str(resources.files("snnlesson") / "_data" / filename))
-    if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{name} must be a file name (str or pathlib.Path) or None, got {path!r}")
-    return Path(check_path(name, path))
+    path = check_path(name, path, allow_none=True)
+    return Path(str(resources.files("snnlesson") / "_data" / filename)) if path is None else Path(path)
 
 
 # ------------------------------------------------------------------------------------------ writing

@@ -7,7 +7,7 @@ instruction set that ``torch.backends.cpu.get_cpu_capability()`` names: two CPUs
 not on the other, and two trainings part ways (seen here: lesson 05's saved runs, written on one machine
 reporting ``"AVX512"``, differ from a rerun on another from the first batch, by 2e-6 of the loss).
 
-So a saved record stores :func:`cpu`, and a test asks for identical numbers only where :func:`same_cpu`
+So a saved record stores :func:`cpu` (with the library versions: :func:`provenance`), and a test asks for identical numbers only where :func:`same_cpu`
 says the rerun runs on the same kind of CPU with the same library; elsewhere it compares within the
 spread that rounding alone causes.
 """
@@ -52,3 +52,12 @@ def same_cpu(stored) -> bool:
     every field known: a record without the fields (written before they were stored) is not the same."""
     here = cpu()
     return isinstance(stored, dict) and bool(here["flags"]) and all(stored.get(k) == v for k, v in here.items())
+
+
+def provenance(libraries) -> dict:
+    """What a saved record says of the code that wrote it: ``{"versions": {python and each of
+    ``libraries``: its installed version}, "cpu": cpu()}``."""
+    from importlib import metadata
+
+    return {"versions": {"python": platform.python_version(), **{name: metadata.version(name) for name in libraries}},
+            "cpu": cpu()}

@@ -36,3 +36,13 @@ def test_cpuinfo_reads_the_first_processor(tmp_path, monkeypatch):
     assert _machine._cpuinfo() == ("Example CPU @ 2.0GHz", "avx2 fma sse2")
     (tmp_path / "cpuinfo").unlink()
     assert _machine._cpuinfo() == ("", "")
+
+
+def test_provenance_gives_the_versions_and_the_cpu():
+    import platform
+    from importlib import metadata
+
+    record = _machine.provenance(("torch", "numpy"))
+    assert record == {"versions": {"python": platform.python_version(), "torch": metadata.version("torch"),
+                                   "numpy": metadata.version("numpy")},
+                      "cpu": _machine.cpu()}

@@ -27,7 +27,6 @@ from __future__ import annotations
 import copy
 import datetime as _dt
 import json
-import platform
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -554,8 +553,6 @@ def write_results(path=None) -> dict:
     for the first test digit (``[num_steps, 1000]``, as a string of 0/1 digits, row by row), the
     raster the lesson draws. Returns the record; :func:`load_results` reads it back.
     """
-    from importlib import metadata
-
     from snnlesson.data import mnist
 
     path = _files.check_destination("path", _results_path(path), what="lesson 05's saved runs")  # before training
@@ -564,9 +561,7 @@ def write_results(path=None) -> dict:
     train_data, test_data = bptt.mnist_tensors(train_set), bptt.mnist_tensors(test_set)
     record = {"timestamp": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
               "dataset": train_set.source, "train_digits": len(train_set), "test_digits": len(test_set),
-              "versions": {"python": platform.python_version(),
-                           **{name: metadata.version(name) for name in ("torch", "snntorch", "numpy")}},
-              "cpu": _machine.cpu(), "runs": {}}
+              **_machine.provenance(("torch", "snntorch", "numpy")), "runs": {}}
     for name in SAVED_RUNS:
         with threads.policy(1):  # one thread: the same sums in the same order on every run on one CPU
             start = time.process_time()
@@ -638,8 +633,6 @@ def write_surrogate_runs(path=None) -> SurrogateRuns:
     differently, flip a spike and make a run part ways) and the CPU time of the grid (s). Returns the runs; :func:`load_surrogate_runs`
     reads them back.
     """
-    from importlib import metadata
-
     from snnlesson.data import mnist
 
     path = _files.check_destination("path", _surrogate_runs_path(path), what="lesson 05's surrogate grid")
@@ -651,9 +644,7 @@ def write_surrogate_runs(path=None) -> SurrogateRuns:
         cpu_seconds = time.process_time() - start
     record = {"timestamp": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
               "dataset": train_set.source, "train_digits": len(train_set), "test_digits": len(test_set),
-              "versions": {"python": platform.python_version(),
-                           **{name: metadata.version(name) for name in ("torch", "numpy")}},
-              "cpu": _machine.cpu(),
+              **_machine.provenance(("torch", "numpy")),
               "cpu_seconds": round(cpu_seconds, 1), "slopes": list(runs.slopes), "betas": list(runs.betas),
               "settings": runs.settings,
               "runs": [{"slope": slope, "beta": beta, "history": history.as_dict()}

@@ -19,7 +19,6 @@ import datetime as _dt
 import hashlib
 import io
 import json
-import platform
 import re
 from pathlib import Path
 
@@ -183,8 +182,6 @@ def write_record(path=None, *, progress: bool = False) -> dict:
     file is written atomically (a temporary file renamed into place). The trained weights go beside
     the record, in ``TRAINED_NAME`` (read by :func:`load_trained`), written atomically too.
     """
-    from importlib import metadata
-
     from snnlesson import data
 
     path = _record_path(path)
@@ -193,9 +190,7 @@ def write_record(path=None, *, progress: bool = False) -> dict:
     record = {"timestamp": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
               "dataset": data.mnist(train=True, verbose=False).source, "settings": dict(LESSON),
               "training": dict(rsnn.TRAINING, epochs=LESSON["epochs"]),
-              "versions": {"python": platform.python_version(),
-                           **{name: metadata.version(name) for name in ("torch", "snntorch", "numpy")}},
-              "cpu": _machine.cpu(), "tasks": {}}
+              **_machine.provenance(("torch", "snntorch", "numpy")), "tasks": {}}
     states = {}
     for task in rsnn.TASKS:
         runs = train_lesson(task, progress=progress)
