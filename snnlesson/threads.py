@@ -17,6 +17,11 @@ The policy (:func:`choose`), in order:
    may run on (its CPU affinity minus :func:`busy_cpus`, rounded), at most
    :func:`available_cpus` (the affinity capped by the container's CPU quota), at least one.
 
+:func:`use_in_notebook`, called in every lesson's set-up cell, sets one thread for the
+notebook's own cells (a forward pass over a few hundred digits, an encoder: small work,
+which one thread does well and which torch's default collapses beside other work);
+the package's trainings still choose by the rules above.
+
 :func:`policy` is the context manager the package's training and evaluation loops
 run in: it sets torch's thread count for the block and restores it afterwards
 (also after an exception). A block inside another keeps the outer block's choice
@@ -42,7 +47,8 @@ import torch
 
 from snnlesson._validate import check_int, check_real
 
-__all__ = ["ENV_VAR", "BUSY_CACHE_S", "ThreadChoice", "available_cpus", "busy_cpus", "choose", "policy"]
+__all__ = ["ENV_VAR", "BUSY_CACHE_S", "ThreadChoice", "available_cpus", "busy_cpus", "choose", "policy",
+           "use_in_notebook"]
 
 #: Environment variable that fixes the number of threads (an integer >= 1).
 ENV_VAR = "SNNLESSON_THREADS"
@@ -51,9 +57,10 @@ BUSY_CACHE_S = 5.0
 #: More threads than any machine the course runs on: a larger count is a typo.
 _MAX_THREADS = 1024
 
-#: torch's thread count when this module was first imported: a different count later (outside a
-#: :func:`policy` block) means the user called ``torch.set_num_threads`` (rule 2).
-_TORCH_THREADS_AT_IMPORT = torch.get_num_threads()
+#: torch's thread count that no user chose: torch's own when this module was first imported, or what
+#: :func:`use_in_notebook` set. A different count later (outside a :func:`policy` block) means the user
+#: called ``torch.set_num_threads`` (rule 2).
+_unchosen_threads = torch.get_num_threads()
 _active: list[ThreadChoice] = []             # the choices of the policy blocks now open, innermost last
 _busy_cache: tuple[float, float] | None = None   # (time.monotonic() when measured, busy CPUs)
 
@@ -200,6 +207,29 @@ def _check_threads(name: str, value) -> int | None:
     return None if value is None else check_int(name, value, minimum=1, maximum=_MAX_THREADS)
 
 
+def _env_threads() -> ThreadChoice | None:
+    """Rule 1: ``SNNLESSON_THREADS=N`` in the environment, checked; None where it is not set."""
+    value = os.environ.get(ENV_VAR, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= _MAX_THREADS:
+        raise ValueError(f"the environment variable {ENV_VAR} must be an integer >= 1 (a number of "
+                         f"threads, at most {_MAX_THREADS}), got {value!r}; unset it to let snnlesson choose")
+    return ThreadChoice(int(value), f"{ENV_VAR}={int(value)}")
+
+
+def _chosen_by() -> str | None:
+    """Who chose torch's present thread count (rule 2, or an enclosing policy block), in words; None: nobody."""
+    current = torch.get_num_threads()
+    if _active and current == _active[-1].threads:
+        return _active[-1].reason                      # the enclosing policy block's choice
+    if os.environ.get("OMP_NUM_THREADS", "").strip():
+        return f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS'].strip()}"
+    if current != _unchosen_threads:
+        return "torch.set_num_threads was called"
+    return None
+
+
 def choose(max_threads: int | None = None, sample_s: float = 0.1) -> ThreadChoice:
     """The number of torch threads the policy picks now, with the reason (see the module's docstring).
 
@@ -209,20 +239,11 @@ def choose(max_threads: int | None = None, sample_s: float = 0.1) -> ThreadChoic
     """
     max_threads = _check_threads("max_threads", max_threads)
     sample_s = check_real("sample_s", sample_s, low=0.0, low_open=True, high=10.0)
-    value = os.environ.get(ENV_VAR, "").strip()
-    if value:
-        if not value.isdigit() or not 1 <= int(value) <= _MAX_THREADS:
-            raise ValueError(f"the environment variable {ENV_VAR} must be an integer >= 1 (a number of "
-                             f"threads, at most {_MAX_THREADS}), got {value!r}; unset it to let snnlesson choose")
-        return ThreadChoice(int(value), f"{ENV_VAR}={int(value)}")
+    fixed = _env_threads()
+    if fixed is not None:
+        return fixed
     limit = max_threads or math.inf
-    current, why = torch.get_num_threads(), None
-    if _active and current == _active[-1].threads:
-        why = _active[-1].reason                       # the enclosing policy block's choice
-    elif os.environ.get("OMP_NUM_THREADS", "").strip():
-        why = f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS'].strip()}"
-    elif current != _TORCH_THREADS_AT_IMPORT:
-        why = "torch.set_num_threads was called"
+    current, why = torch.get_num_threads(), _chosen_by()
     if why is not None:
         if current > limit:
             return ThreadChoice(max_threads, f"small work: {max_threads} of the {current} threads allowed ({why})")
@@ -263,3 +284,31 @@ def _policy(threads: int | None, max_threads: int | None):
     finally:
         _active.pop()
         torch.set_num_threads(previous)
+
+
+def use_in_notebook() -> ThreadChoice:
+    """Set torch's thread count for a lesson's own cells; each lesson calls this once, in its set-up cell.
+
+    The cells of a lesson run small work between the package's trainings: a forward pass over
+    a few hundred digits, an encoder, a quantized copy of a network. One thread does it nearly
+    as fast as two on an idle machine, and torch's default of one thread per core collapses
+    beside other work (lesson 05's forward pass over 250 test digits: 0.04 s on an idle 2-core
+    machine, 5.0 s beside two busy processes). So, in order:
+
+    1. ``SNNLESSON_THREADS=N``: ``N`` threads;
+    2. the user's choice is kept (``OMP_NUM_THREADS``, or ``torch.set_num_threads`` called
+       earlier, after this module was imported);
+    3. otherwise one thread. This setting is the package's, not the user's: the trainings
+       (:func:`policy`) still choose by rule 3 of :func:`choose`, and a later
+       ``torch.set_num_threads(n)`` with ``n > 1`` is the user's choice.
+    """
+    global _unchosen_threads
+    choice = _env_threads()
+    if choice is None:
+        why = _chosen_by()
+        if why is not None:                           # the user's choice: torch keeps it
+            return ThreadChoice(torch.get_num_threads(), why)
+        choice = ThreadChoice(1, "a notebook's own cells: one thread (the trainings choose their own)")
+        _unchosen_threads = 1
+    torch.set_num_threads(choice.threads)
+    return choice

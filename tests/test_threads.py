@@ -19,12 +19,13 @@ from snnlesson import threads, training
 
 @pytest.fixture(autouse=True)
 def clean_policy(monkeypatch):
-    """No override in the environment, torch at its import-time count, no cached measurement; restored after."""
+    """No override in the environment, torch's count nobody's choice, no cached measurement; restored after."""
     monkeypatch.delenv(threads.ENV_VAR, raising=False)
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     monkeypatch.setattr(threads, "_busy_cache", None)
     before = torch.get_num_threads()
-    torch.set_num_threads(threads._TORCH_THREADS_AT_IMPORT)
+    monkeypatch.setattr(threads, "_unchosen_threads", torch.get_num_threads())  # restored after the test
+    torch.set_num_threads(threads._unchosen_threads)
     yield
     torch.set_num_threads(before)
 
@@ -83,6 +84,47 @@ def test_a_users_set_num_threads_is_respected(free_cpus):
     assert threads.choose() == (mine, "torch.set_num_threads was called")
     with threads.policy():
         assert torch.get_num_threads() == mine
+
+
+# ------------------------------------------------------------------ a notebook's own cells
+
+
+def test_a_notebook_gets_one_thread_and_its_trainings_still_choose(free_cpus):
+    free_cpus(4)
+    choice = threads.use_in_notebook()
+    assert choice.threads == 1 and torch.get_num_threads() == 1 and "notebook" in choice.reason
+    # the package's own setting, not the user's: a training still gets rule 3's count
+    assert threads.choose() == (4, "4 CPUs available, 0.0 of 4 busy with other work")
+    with threads.policy():
+        assert torch.get_num_threads() == 4
+    assert torch.get_num_threads() == 1
+    assert threads.use_in_notebook().threads == 1                 # the set-up cell run again
+    torch.set_num_threads(3)                                      # later, the user's own choice
+    assert threads.choose() == (3, "torch.set_num_threads was called")
+
+
+def test_a_notebook_keeps_the_users_choice(monkeypatch, free_cpus):
+    free_cpus(4)
+    mine = other_count()
+    torch.set_num_threads(mine)
+    assert threads.use_in_notebook() == (mine, "torch.set_num_threads was called")
+    assert torch.get_num_threads() == mine
+    monkeypatch.setenv("OMP_NUM_THREADS", str(mine))
+    assert threads.use_in_notebook() == (mine, f"OMP_NUM_THREADS={mine}")
+    monkeypatch.setenv(threads.ENV_VAR, "3")                       # rule 1 before rule 2
+    assert threads.use_in_notebook() == (3, "SNNLESSON_THREADS=3") and torch.get_num_threads() == 3
+
+
+def test_every_lesson_sets_its_threads_in_its_set_up_cell():
+    """Each lesson's cells run under use_in_notebook (found in the notebooks, not listed here)."""
+    import json
+
+    notebooks = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+    assert notebooks
+    for path in notebooks:
+        code = ["".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+        first = next(i for i, source in enumerate(code) if "import snnlesson" in source)
+        assert "threads.use_in_notebook()" in code[first], f"{path.name}: its set-up cell does not call it"
 
 
 def test_free_cpus_rule(monkeypatch):
