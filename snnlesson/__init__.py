@@ -39,11 +39,13 @@ def seed_everything(seed: int = 0):
 
 
 def environment_report() -> dict:
-    """Versions of the course's libraries and the compute device, for the start-here check."""
+    """Versions of the course's libraries, the compute device and the CPU threads, for the start-here check."""
     import platform
     from importlib import metadata
 
     import torch
+
+    from snnlesson import threads
 
     versions = {"python": platform.python_version()}
     for name in ("snnlesson", "torch", "torchvision", "snntorch", "numpy", "matplotlib",
@@ -57,5 +59,6 @@ def environment_report() -> dict:
     else:
         device = "cpu"
     versions["device"] = device
-    versions["torch threads"] = str(torch.get_num_threads())
+    versions["torch threads"] = str(torch.get_num_threads())   # this notebook's cells (threads.use_in_notebook)
+    versions["CPUs available"] = str(threads.available_cpus())  # what a training may use (threads.policy)
     return versions

@@ -351,3 +351,12 @@ def test_contention_spinners_are_killed_at_the_end():
     assert procs[0].poll() is not None                              # killed, also after an exception
     with pytest.raises(ValueError, match="batches"):
         bench.bench_contention(batches=0)
+
+
+def test_the_environment_check_shows_the_threads_and_the_cpus(monkeypatch):
+    import snnlesson
+
+    monkeypatch.setattr(threads, "available_cpus", lambda: 3)
+    torch.set_num_threads(1)
+    report = snnlesson.environment_report()
+    assert report["torch threads"] == "1" and report["CPUs available"] == "3"
