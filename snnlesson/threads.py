@@ -290,10 +290,11 @@ def use_in_notebook() -> ThreadChoice:
     """Set torch's thread count for a lesson's own cells; each lesson calls this once, in its set-up cell.
 
     The cells of a lesson run small work between the package's trainings: a forward pass over
-    a few hundred digits, an encoder, a quantized copy of a network. One thread does it nearly
-    as fast as two on an idle machine, and torch's default of one thread per core collapses
-    beside other work (lesson 05's forward pass over 250 test digits: 0.04 s on an idle 2-core
-    machine, 5.0 s beside two busy processes). So, in order:
+    a few hundred digits, an encoder, a quantized copy of a network. Torch's default of one
+    thread per core collapses beside other work: lesson 05's forward pass over 250 test digits
+    took 0.04 s on an idle 2-core machine and 5.0 s beside two busy processes; on one thread,
+    0.08 s and 0.06 s. Whole lessons take as long on an idle machine either way (lesson 05's
+    cells: 11.6 s with two threads, 11.5-11.8 s with one). So, in order:
 
     1. ``SNNLESSON_THREADS=N``: ``N`` threads;
     2. the user's choice is kept (``OMP_NUM_THREADS``, or ``torch.set_num_threads`` called
