@@ -22,7 +22,6 @@ Times are computed in seconds (``snnlesson.spikeprop``) and drawn in millisecond
 from __future__ import annotations
 
 import json
-from importlib import resources
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -247,9 +246,7 @@ CONVERGENCE_MAX_BYTES = 1024 ** 2
 
 
 def _convergence_path(path=None) -> Path:
-    if path is not None and (isinstance(path, bool) or not isinstance(path, (str, Path))):
-        raise TypeError(f"path must be a file name (str or pathlib.Path) or None, got {path!r}")
-    return Path(path) if path is not None else Path(str(resources.files("snnlesson") / "_data" / CONVERGENCE_NAME))
+    return _files.data_path("path", path, CONVERGENCE_NAME)
 
 
 def convergence_study(starts: dict, runs: dict, *, epochs: int = 300, n_networks: int = 20,
